@@ -1,0 +1,1 @@
+"""MkDocs plugins that adapt ``indexer`` to a mkdocs-material site."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer import reference
-from indexer.case_schema import CASE
+from indexer.case_schema import CASE, ID_PATTERN
 from indexer.frontmatter import FILE_FIELD, read_case_file
 from indexer.issues import CaseError, IssueLog
 from indexer.model import Case
@@ -126,7 +126,7 @@ def _partial_front_matter(node: Any) -> dict[str, Any] | None:
     found: dict[str, Any] = {}
     for key_node, value_node in getattr(node, "value", []):
         key = getattr(key_node, "value", None)
-        if key == "id" and isinstance(getattr(value_node, "value", None), str):
+        if key == "id" and re.fullmatch(ID_PATTERN, str(getattr(value_node, "value", ""))):
             found["id"] = value_node.value
         elif key == "municipalities" and getattr(value_node, "value", None):
             first = value_node.value[0]

@@ -13,8 +13,8 @@ from indexer.schema import (
     Date,
     Field,
     Integer,
-    ListOf,
     LgCode,
+    ListOf,
     Number,
     Obj,
     Text,
@@ -44,7 +44,7 @@ def _check_grant(values: dict[str, Any], nodes: dict[str, yaml.Node], node: yaml
         return
     program = next(p for p in reference.vocabulary("programs") if p["id"] == values["program"])
     first, last = program["first_year"], program["last_year"]
-    if first is not None and (start < first or last is not None and start > last):
+    if first is not None and (start < first or (last is not None and start > last)):
         span = f"{first}〜{last if last is not None else ''}年度"
         ctx.warn(nodes["start_year"], prefix + "start_year",
                  f"{program['label']}は {span}の制度ですが、開始年度が {start} です。年度か交付金を確認してください")

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands defined in other modules register themselves here (search engine, coverage, export).
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _load_extra_commands() -> None:

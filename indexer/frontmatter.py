@@ -106,10 +106,9 @@ def _decode(raw: bytes, display_path: str, log: IssueLog) -> str | None:
 def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | None:
     """Compose YAML into nodes after refusing anchors, aliases and tags (fast, before any expansion)."""
     try:
-        count = depth = 0
-        for event in yaml.parse(yaml_text, Loader=yaml.SafeLoader):
-            count += 1
-            line = int(event.start_mark.line) + 2
+        depth = 0
+        for count, event in enumerate(yaml.parse(yaml_text, Loader=yaml.SafeLoader), start=1):
+            line = int(event.start_mark.line) + 2 if event.start_mark is not None else 2
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -124,9 +123,9 @@ def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | No
                 log.add(display_path, line, FM_FIELD,
                         "YAML のアンカー（&）とエイリアス（*）は使えません。値をそのまま書いてください")
                 return None
-            if getattr(event, "tag", None) is not None and not isinstance(event, yaml.DocumentStartEvent):
-                log.add(display_path, line, FM_FIELD,
-                        f"YAML のタグ（{event.tag}）は使えません。値だけを書いてください")
+            tag = getattr(event, "tag", None)
+            if tag is not None and not isinstance(event, yaml.DocumentStartEvent):
+                log.add(display_path, line, FM_FIELD, f"YAML のタグ（{tag}）は使えません。値だけを書いてください")
                 return None
         documents = list(yaml.compose_all(yaml_text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:

@@ -64,7 +64,7 @@ KIND_LABELS = {
 
 def check_digit(code5: str) -> int:
     """Return the check digit of a 5-digit local-government code (総務省's rule)."""
-    total = sum(weight * int(digit) for weight, digit in zip((6, 5, 4, 3, 2), code5))
+    total = sum(weight * int(digit) for weight, digit in zip((6, 5, 4, 3, 2), code5, strict=True))
     return (11 - total % 11) % 10
 
 

@@ -158,7 +158,7 @@ class Integer(Spec):
             return INVALID
         value = int(_scalar(node))
         high = self._max(ctx.today)
-        if self.minimum is not None and value < self.minimum or high is not None and value > high:
+        if (self.minimum is not None and value < self.minimum) or (high is not None and value > high):
             ctx.error(node, name, f"{self.minimum} から {high} までの{self.unit or '整数'}にしてください（受け取った値: {value}）")
             return INVALID
         return value
@@ -188,7 +188,7 @@ class Number(Spec):
             ctx.error(node, name, f"数値で書いてください（{_kind(node)}が書かれています）。単位は unit に書きます")
             return INVALID
         value = _scalar(node)
-        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
             ctx.error(node, name, "有限の数値を書いてください")
             return INVALID
         return value

@@ -75,6 +75,8 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
      [f"{T}/no-such-body.md:6: municipalities[0].code: コード 999997 の地方公共団体はありません。総務省の全国地方公共団体コードを確認してください"]),
     ("code-number", variant("code-number", ('"363421"', "363421")),
      [f'{T}/code-number.md:6: municipalities[0].code: コードが数値として書かれています（363421）。先頭の 0 が失われないよう、"363421" のように引用符で囲んでください']),
+    ("code-number-not-octal", variant("code-number-not-octal", ('{code: "363421", name: 神山町}', "{code: 018002, name: 神山町}")),
+     [f'{T}/code-number-not-octal.md:6: municipalities[0].code: コードが数値として書かれています（018002）。先頭の 0 が失われないよう、"018002" のように引用符で囲んでください']),
     ("name-mismatch", variant("name-mismatch", ("name: 神山町", "name: 上山町")),
      [f"{T}/name-mismatch.md:6: municipalities[0].name: コード 363421 の団体の正式名は「神山町」です（書かれている名前: 「上山町」）。"
       "コードか名前のどちらかを直してください"]),

@@ -285,7 +285,7 @@ class LgCode(Spec):
 
     def check(self, node: yaml.Node, ctx: Context, name: str) -> Any:
         plain_digits = isinstance(node, yaml.ScalarNode) and node.style is None and str(node.value).isdigit()
-        if isinstance(node, yaml.ScalarNode) and node.tag in (INT_TAG, FLOAT_TAG) or plain_digits:
+        if (isinstance(node, yaml.ScalarNode) and node.tag in (INT_TAG, FLOAT_TAG)) or plain_digits:
             ctx.error(node, name, f"コードが数値として書かれています（{node.value}）。先頭の 0 が失われないよう、"
                       f"\"{node.value}\" のように引用符で囲んでください")
             return INVALID

@@ -15,7 +15,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-echo "== ruff"; .venv/bin/ruff check indexer site_plugins tests bench
+echo "== ruff"; .venv/bin/ruff check indexer site_plugins tests $( [ -d bench ] && echo bench )
 echo "== mypy"; .venv/bin/mypy
 echo "== validate"; .venv/bin/python -m indexer validate cases
 if [ -f mkdocs.yml ]; then

@@ -103,11 +103,16 @@ def _decode(raw: bytes, display_path: str, log: IssueLog) -> str | None:
         return None
 
 
-def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | None:
+# libyaml's loader is about 8x faster (10,000 cases: ~10 s instead of ~80 s). A file it rejects is
+# read again by the pure-Python loader, so error messages are the same whichever is installed.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(yaml_text: str, display_path: str, log: IssueLog, loader: type = _FAST_LOADER) -> yaml.Node | None:
     """Compose YAML into nodes after refusing anchors, aliases and tags (fast, before any expansion)."""
     try:
         depth = 0
-        for count, event in enumerate(yaml.parse(yaml_text, Loader=yaml.SafeLoader), start=1):
+        for count, event in enumerate(yaml.parse(yaml_text, Loader=loader), start=1):
             line = int(event.start_mark.line) + 2 if event.start_mark is not None else 2
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -127,8 +132,10 @@ def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | No
             if tag is not None and not isinstance(event, yaml.DocumentStartEvent):
                 log.add(display_path, line, FM_FIELD, f"YAML のタグ（{tag}）は使えません。値だけを書いてください")
                 return None
-        documents = list(yaml.compose_all(yaml_text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(yaml_text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
+        if loader is not yaml.SafeLoader:
+            return _compose(yaml_text, display_path, log, yaml.SafeLoader)
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 2 if mark is not None else 2
         problem = exc.problem or exc.context or "構文エラー"
@@ -136,6 +143,8 @@ def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | No
                 f"YAML として読めません（{problem}）。インデント、コロンの後の空白、引用符の閉じ忘れを確認してください")
         return None
     except yaml.YAMLError as exc:
+        if loader is not yaml.SafeLoader:
+            return _compose(yaml_text, display_path, log, yaml.SafeLoader)
         log.add(display_path, 2, FM_FIELD, f"YAML として読めません（{exc}）")
         return None
     if len(documents) > 1:
@@ -145,4 +154,20 @@ def _compose(yaml_text: str, display_path: str, log: IssueLog) -> yaml.Node | No
         log.add(display_path, 2, FM_FIELD, "フロントマターが空です。id、title などの必須項目を書いてください")
         return None
     node: yaml.Node = documents[0]
+    if loader is not yaml.SafeLoader:
+        _plain_style_as_none(node)
     return node
+
+
+def _plain_style_as_none(root: yaml.Node) -> None:
+    """libyaml marks plain scalars with style '' where the pure-Python loader uses None: use None."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.style == "":
+                node.style = None
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)

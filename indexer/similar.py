@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from indexer import analysis
@@ -86,15 +86,24 @@ def similar_from_bags(bags: Mapping[str, Mapping[str, float]], limit: int = 5) -
     Returns:
         case id -> ids of related cases, most similar first (ties by id); every id is a key.
     """
-    count = len(bags)
+    return similar_from_stream(lambda: iter(bags.items()), limit)
+
+
+def similar_from_stream(stream: Callable[[], Iterable[tuple[str, Mapping[str, float]]]], limit: int = 5) -> dict[str, list[str]]:
+    """Like :func:`similar_from_bags`, reading the bags twice from ``stream()`` instead of holding them all.
+
+    Only each case's top terms stay in memory, so 10,000 cases need little.
+    """
+    count = 0
     df: dict[str, int] = defaultdict(int)
-    for bag in bags.values():
+    for _, bag in stream():
+        count += 1
         for term in bag:
             df[term] += 1
     postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
     tops: dict[str, list[tuple[str, float]]] = {}
-    for case_id in sorted(bags):
-        weights = {t: (1.0 + math.log(f)) * math.log(1.0 + count / df[t]) for t, f in bags[case_id].items() if f > 0}
+    for case_id, bag in stream():
+        weights = {t: (1.0 + math.log(f)) * math.log(1.0 + count / df[t]) for t, f in bag.items() if f > 0}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         # Terms found in no other case cannot link cases; they still count in the norm.
         shared = sorted(((t, w / norm) for t, w in weights.items() if df[t] > 1), key=lambda item: (-item[1], item[0]))
@@ -102,9 +111,9 @@ def similar_from_bags(bags: Mapping[str, Mapping[str, float]], limit: int = 5) -
         for term, weight in tops[case_id]:
             postings[term].append((case_id, weight))
     result: dict[str, list[str]] = {}
-    for case_id, top in tops.items():
+    for case_id in sorted(tops):
         scores: dict[str, float] = defaultdict(float)
-        for term, weight in top:
+        for term, weight in tops[case_id]:
             for other, other_weight in postings[term]:
                 scores[other] += weight * other_weight
         scores.pop(case_id, None)

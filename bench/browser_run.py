@@ -1,0 +1,153 @@
+"""Browser search benchmark: Yokoten beside Material's built-in search and Pagefind, in Chromium.
+
+    python bench/browser_run.py [--synthetic 10000] [--out bench/results/browser.md]
+
+For each corpus (the project's cases, and optionally N synthetic cases from bench/synthetic.py) it builds
+the three engines' static files from the same cases in scratch folders under /tmp, serves each on the
+loopback interface with gzip, and measures in headless Chromium:
+
+* bytes transferred before the first results show (cold, mean and max over several first queries);
+* latency per query, warm, p50/p95 — every prefix of every query, as typing in a search box sends;
+* index size on disk (and gzipped);
+* nDCG@10 on the evaluation set (eval/queries.yaml; only for the project's cases, which it judges).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from bench import browser_peers  # noqa: E402
+from bench.browser_measure import measure  # noqa: E402
+
+SCRATCH = Path("/tmp/yokoten-browser-bench")
+FIRST_QUERIES = ["移住 支援", "空き家", "観光 DMO", "公共交通", "子育て"]
+
+
+def build_yokoten(cases: list[Any], out: Path) -> Path:
+    """The Yokoten engine and its export as the site serves them (search/engine.js, search/index/)."""
+    from indexer.browser_export import write_browser_index
+
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "search").mkdir(parents=True)
+    shutil.copy(ROOT / "indexer" / "js" / "engine.mjs", out / "search" / "engine.js")
+    write_browser_index(cases, out / "search" / "index")
+    shutil.copy(ROOT / "bench" / "browser_harness" / "yokoten.html", out / "bench.html")
+    return out
+
+
+def index_size(engine: str, site: Path) -> tuple[int, int]:
+    """(raw bytes, gzipped bytes) of what the engine needs on the server for search."""
+    if engine == "Yokoten":
+        files = [*(site / "search" / "index").rglob("*"), site / "search" / "engine.js"]
+    elif engine == "Material":
+        files = [site / "search" / "search_index.json", *(site / "assets" / "javascripts" / "lunr").rglob("*"),
+                 *(site / "assets" / "javascripts" / "workers").glob("search.*.min.js")]
+    else:
+        files = list((site / "pagefind").rglob("*"))
+    raw = packed = 0
+    for path in files:
+        if path.is_file() and not path.name.endswith(".map"):
+            data = path.read_bytes()
+            raw += len(data)
+            already = path.suffix in (".pagefind", ".pf_index", ".pf_meta", ".pf_fragment", ".pf_filter")
+            packed += len(data) if already else len(gzip.compress(data, 6))
+    return raw, packed
+
+
+def ndcg(rankings: dict[str, list[str]], judged: list[dict[str, Any]]) -> float:
+    """Mean nDCG@10 (gain 2^grade - 1); a query with no relevant case scores 1 when nothing is returned."""
+    total = 0.0
+    for item in judged:
+        relevant = {str(k): int(v) for k, v in (item.get("relevant") or {}).items()}
+        ranked = [u.rstrip("/").split("/")[-1] for u in rankings.get(item["query"], [])][:10]
+        if not relevant:
+            total += 1.0 if not ranked else 0.0
+            continue
+        dcg = sum((2 ** relevant.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked))
+        ideal = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(relevant.values(), reverse=True)[:10]))
+        total += dcg / ideal if ideal else 0.0
+    return total / len(judged)
+
+
+def run_corpus(name: str, cases: list[Any], judged: list[dict[str, Any]] | None, queries: list[str]) -> list[dict[str, Any]]:
+    """Build and measure the three engines on one corpus; one row per engine."""
+    rows = []
+    builders = {"Yokoten": (build_yokoten, "bench.html"), "Material": (browser_peers.build_material, "bench.html"),
+                "Pagefind": (browser_peers.build_pagefind, "bench.html")}
+    for engine, (builder, page) in builders.items():
+        started = time.perf_counter()
+        site = builder(cases, SCRATCH / name / engine.lower())
+        build_seconds = time.perf_counter() - started
+        firsts = [measure(site, page, q, []) for q in FIRST_QUERIES]
+        warm = measure(site, page, FIRST_QUERIES[0], queries)
+        raw, packed = index_size(engine, site)
+        row = {"corpus": name, "engine": engine, "cases": len(cases), "build_s": build_seconds,
+               "first_kb_mean": sum(m.first_bytes for m in firsts) / len(firsts) / 1024,
+               "first_kb_max": max(m.first_bytes for m in firsts) / 1024,
+               "first_requests": max(m.first_requests for m in firsts),
+               "first_ms": sum(m.first_ms for m in firsts) / len(firsts),
+               "p50": warm.median, "p95": warm.p(0.95), "n": len(warm.latencies),
+               "index_mb": raw / 1e6, "index_gz_mb": packed / 1e6,
+               "ndcg": ndcg(warm.rankings, judged) if judged else None}
+        print(row, flush=True)
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The Markdown table of the results."""
+    head = ("| corpus | engine | KB before first results (mean / max) | requests | cold first query ms | "
+            "warm p50 / p95 ms per keystroke | index MB (gzip) | nDCG@10 |\n|---|---|---|---|---|---|---|---|\n")
+    lines = []
+    for r in rows:
+        score = f"{r['ndcg']:.3f}" if r["ndcg"] is not None else "—"
+        lines.append(f"| {r['corpus']} ({r['cases']:,}) | {r['engine']} | {r['first_kb_mean']:.1f} / {r['first_kb_max']:.1f} | "
+                     f"{r['first_requests']} | {r['first_ms']:.0f} | {r['p50']:.1f} / {r['p95']:.1f} (n={r['n']}) | "
+                     f"{r['index_mb']:.2f} ({r['index_gz_mb']:.2f}) | {score} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--synthetic", type=int, default=0, help="also measure this many synthetic cases")
+    parser.add_argument("--skip-project", action="store_true")
+    parser.add_argument("--queries", type=int, default=40, help="evaluation queries typed for the latency run")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "browser.md"))
+    args = parser.parse_args()
+    from indexer.loader import load_cases
+
+    judged = yaml.safe_load((ROOT / "eval" / "queries.yaml").read_text(encoding="utf-8"))["queries"]
+    queries = [str(q["query"]) for q in judged]
+    rows: list[dict[str, Any]] = []
+    if not args.skip_project:
+        rows += run_corpus("project", load_cases([ROOT / "cases"]), judged, queries)
+    if args.synthetic:
+        from bench import synthetic
+
+        target = Path(f"/tmp/synthetic-browser-{args.synthetic}")
+        if not target.exists():
+            synthetic.generate(target, args.synthetic)
+        rows += run_corpus("synthetic", load_cases([target]), None, queries[: args.queries])
+    text = table(rows)
+    print(text)
+    out = Path(args.out)
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    out.write_text(previous + f"\n<!-- run {time.strftime('%Y-%m-%d %H:%M')} -->\n" + text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,943 @@
+// Yokoten browser search engine: one ES module, no dependencies, the same file in the browser and in Node.
+//
+// It reads the static index written by indexer/browser_export.py and reproduces `python -m indexer search`:
+// the same normalisation and query plan as indexer/analysis.py (MeCab is replaced by a lexicon of the
+// surfaces the index holds), the same scoring as indexer/search/scoring.py (its constants come from the
+// manifest, never from this file), the same weak/drop rule, filters, facet counts and sorting.
+//
+//   const index = await SearchIndex.open(new URL("index/", import.meta.url));
+//   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
+
+export const FORMAT = 1;
+const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
+
+// ------------------------------------------------------------------------------------------ normalisation
+
+const ZERO_WIDTH = new Set(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]);
+const COMBINING_KANA = new Set(["\u3099", "\u309a"]);
+const CONTROL = /^\p{Cc}$/u;
+const charCache = new Map();
+
+function normChar(ch) {
+  let mapped = charCache.get(ch);
+  if (mapped === undefined) {
+    if (ZERO_WIDTH.has(ch)) mapped = "";
+    else if (CONTROL.test(ch)) mapped = " ";
+    else mapped = ch.normalize("NFKC").toLowerCase().replaceAll("\u301c", "~");
+    charCache.set(ch, mapped);
+  }
+  return mapped;
+}
+
+/** NFKC and case folding character by character, as analysis.normalize does (code points, not UTF-16). */
+export function normalize(text) {
+  const out = [];
+  for (const ch of String(text ?? "")) {
+    let mapped = normChar(ch);
+    if (!mapped) continue;
+    const first = String.fromCodePoint(mapped.codePointAt(0));
+    if (COMBINING_KANA.has(first) && out.length) {
+      const composed = (out[out.length - 1] + first).normalize("NFC");
+      if ([...composed].length === 1) {
+        out[out.length - 1] = composed;
+        mapped = mapped.slice(first.length);
+      }
+    }
+    for (const piece of mapped) out.push(piece);
+  }
+  return out.join("");
+}
+
+const NGRAM_SPLIT = /[^\p{L}\p{N}_]+|_+/u;
+
+/** Character bigrams of each run of word characters (a one-character run gives itself). */
+export function ngrams(text) {
+  const result = [];
+  for (const part of text.split(NGRAM_SPLIT)) {
+    const run = [...part];
+    if (run.length === 1) result.push(run[0]);
+    else for (let i = 0; i + 1 < run.length; i++) result.push(run[i] + run[i + 1]);
+  }
+  return result;
+}
+
+const encoder = new TextEncoder();
+
+export function fnv1a(text) {
+  let value = 0x811c9dc5;
+  for (const byte of encoder.encode(text)) value = Math.imul(value ^ byte, 0x01000193) >>> 0;
+  return value >>> 0;
+}
+
+// ------------------------------------------------------------------------------------------ segmentation
+
+const KANJI = /^[\p{sc=Han}々〆ヵヶ]$/u;
+const KATAKANA = /^[\p{sc=Katakana}ー]$/u;
+const HIRAGANA = /^\p{sc=Hiragana}$/u;
+const WORDCHAR = /^[\p{L}\p{N}_]$/u;
+
+const UNSEEN = Symbol("unseen pair");
+const SMALL_KANA = /^[ァィゥェォッャュョヮヵヶー]$/u;
+
+function charClass(ch) {
+  if (KANJI.test(ch)) return "kanji";
+  if (KATAKANA.test(ch)) return "katakana";
+  if (HIRAGANA.test(ch)) return "hiragana";
+  if (/^\p{N}$/u.test(ch)) return "digit";
+  if (WORDCHAR.test(ch)) return "alpha";
+  return "symbol";
+}
+
+/**
+ * Cut normalised text into words with the lexicon: the cheapest sequence of known surfaces (a word costs
+ * word_cost plus its lexicon cost), unknown characters grouped by script as MeCab's unknown-word rules do.
+ * Returns [{term, surface, pos}] where pos counts words and a space counts one more, as analysis.words.
+ */
+export function segment(text, lexicon, options) {
+  const {longest, wordCost, unseen = () => false} = options;
+  const unknownCost = wordCost * 3;
+  // Two kanji that never stand next to each other in any case form a word the index does not know
+  // (洋上, 港湾…): MeCab's dictionary knows it, the lexicon does not, and cutting it into known single
+  // kanji (洋|上) would match unrelated cases. Such a pair costs a little more than one known word.
+  const unseenPairCost = wordCost + wordCost / 5;
+  // Whether a known word of two or more characters starts inside [from, to) and runs past it, or ends
+  // inside it having started before: then the characters belong to that word, not to an unseen pair.
+  const inKnownWord = (chars, from, to) => {
+    for (let a = Math.max(0, from - longest + 1); a < to; a++) {
+      let surface = "";
+      for (let len = 1; len <= Math.min(longest, chars.length - a); len++) {
+        surface += chars[a + len - 1];
+        const b = a + len;
+        if (len >= 2 && lexicon.has(surface) && b > from && a < to && (a < from || b > to)) return true;
+      }
+    }
+    return false;
+  };
+  // The fewest known katakana words (two characters or more, none starting with a small kana or ー)
+  // that make up a run, or null: MeCab cuts シゴトコンビニ into 仕事|コンビニ but keeps ロケット whole.
+  const coverRun = chars => {
+    const n = chars.length;
+    const best = new Array(n + 1).fill(Infinity);
+    const back = new Array(n + 1).fill(null);
+    best[0] = 0;
+    for (let i = 0; i < n; i++) {
+      if (best[i] === Infinity || SMALL_KANA.test(chars[i])) continue;
+      let surface = chars[i];
+      for (let len = 2; len <= Math.min(longest, n - i); len++) {
+        surface += chars[i + len - 1];
+        const entry = lexicon.get(surface);
+        if (entry !== undefined && best[i] + 1 < best[i + len]) { best[i + len] = best[i] + 1; back[i + len] = [i, entry]; }
+      }
+    }
+    if (best[n] === Infinity) return null;
+    const pieces = [];
+    for (let j = n; j > 0;) { const [i, entry] = back[j]; pieces.push({surface: chars.slice(i, j).join(""), entry}); j = i; }
+    return pieces.reverse();
+  };
+  const cut = chars => {
+    const n = chars.length;
+    const best = new Array(n + 1).fill(Infinity);
+    const back = new Array(n + 1).fill(null);
+    best[0] = 0;
+    for (let i = 0; i < n; i++) {
+      if (best[i] === Infinity) continue;
+      let surface = "";
+      for (let len = 1; len <= Math.min(longest, n - i); len++) {
+        surface += chars[i + len - 1];
+        const entry = lexicon.get(surface);
+        if (entry === undefined) continue;
+        const cost = best[i] + wordCost + entry[1];
+        if (cost < best[i + len]) { best[i + len] = cost; back[i + len] = [i, entry]; }
+      }
+      const cost = best[i] + unknownCost;
+      if (cost < best[i + 1]) { best[i + 1] = cost; back[i + 1] = [i, null]; }
+      if (i + 1 < n && KANJI.test(chars[i]) && KANJI.test(chars[i + 1]) && unseen(chars[i] + chars[i + 1])
+          && !lexicon.has(chars[i] + chars[i + 1]) && !inKnownWord(chars, i, i + 2)) {
+        const pair = best[i] + unseenPairCost;
+        if (pair < best[i + 2]) { best[i + 2] = pair; back[i + 2] = [i, UNSEEN]; }
+      }
+    }
+    const pieces = [];
+    for (let j = n; j > 0;) {
+      const [i, entry] = back[j];
+      pieces.push({surface: chars.slice(i, j).join(""), entry});
+      j = i;
+    }
+    return pieces.reverse();
+  };
+  const result = [];
+  let ordinal = -1;
+  for (const chunk of text.split(" ")) {
+    if (!chunk) { continue; }
+    const chars = [...chunk];
+    // A katakana run the lexicon does not hold is either known loanwords in a row (シゴト|コンビニ) or one
+    // loanword the index does not hold (ロケット, a misspelt オフイス), which MeCab keeps whole.
+    const pieces = [];
+    let start = 0;
+    for (let i = 0; i < chars.length;) {
+      let j = i;
+      while (j < chars.length && KATAKANA.test(chars[j])) j++;
+      const before = i > 0 && KATAKANA.test(chars[i - 1]);
+      if (j - i >= 2 && !before) {
+        const run = chars.slice(i, j).join("");
+        if (!lexicon.has(run)) {
+          const cover = coverRun(chars.slice(i, j));
+          pieces.push(...cut(chars.slice(start, i)), ...(cover || [{surface: run, entry: UNSEEN}]));
+          start = j;
+        }
+      }
+      i = j > i ? j : i + 1;
+    }
+    pieces.push(...cut(chars.slice(start)));
+    const words = [];
+    let unknown = [];
+    const flush = () => {
+      // Unknown characters: one word per script run; kanji runs in two-character words (most Sino-Japanese
+      // words are two characters long); symbols one by one, dropped like MeCab's 補助記号.
+      let k = 0;
+      while (k < unknown.length) {
+        const cls = charClass(unknown[k]);
+        let m = k + 1;
+        while (m < unknown.length && charClass(unknown[m]) === cls && cls !== "symbol") m++;
+        if (cls === "kanji") {
+          for (let s = k; s < m; s += 2) {
+            const surface = unknown.slice(s, Math.min(s + 2, m)).join("");
+            words.push({term: surface, surface});
+          }
+        } else {
+          const surface = unknown.slice(k, m).join("");
+          // Hiragana the lexicon does not know are endings and particles (MeCab drops them); so is a lone
+          // katakana character, which MeCab tags as a symbol or interjection.
+          const dropped = cls === "symbol" || cls === "hiragana" || (cls === "katakana" && m - k === 1);
+          words.push({term: dropped ? "" : surface, surface});
+        }
+        k = m;
+      }
+      unknown = [];
+    };
+    for (const piece of pieces) {
+      if (piece.entry === null) { unknown.push(piece.surface); continue; }
+      flush();
+      if (piece.entry === UNSEEN) { words.push({term: piece.surface, surface: piece.surface}); continue; }
+      const term = piece.entry[0] === 0 ? piece.surface : piece.entry[0];
+      words.push({term, surface: piece.surface});
+    }
+    flush();
+    words.forEach((word, k) => {
+      ordinal += k === 0 && ordinal >= 0 ? 2 : 1;
+      result.push({term: word.term, surface: word.surface, pos: ordinal});
+    });
+  }
+  return result;
+}
+
+/** Adjacent content-word pairs, as analysis.pairs_of. */
+export function pairsOf(items) {
+  const result = [];
+  let previous = null;
+  for (const word of items) {
+    if (!word.term) { previous = null; continue; }
+    if (previous !== null && word.pos === previous.pos + 1) result.push(previous.term + " " + word.term);
+    previous = word;
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------------------------------ query plan
+
+const KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9};
+const ERA_BASE = {"平成": 1988, "令和": 2018, "h": 1988, "r": 2018};
+const NUM = String.raw`(元|\p{Nd}{1,2}|[〇一二三四五六七八九十]{1,3})`;
+const ERA_YEAR = new RegExp(String.raw`(平成|令和)\s*${NUM}\s*(?:年度|年)?|(?<![a-z0-9])([hr])\s?(\p{Nd}{1,2})(?:\s*年度|\s*年)?(?![0-9a-z])`, "gu");
+const WESTERN_YEAR = /(?<![0-9])((?:19[89]|20[0-4])[0-9])\s*(?:年度|年)?(?![0-9])/gu;
+const RANGE_TAIL = new RegExp(String.raw`\s*[~ー-]\s*(?:平成|令和|[hr])?\s*${NUM}\s*(?:年度|年)?`, "uy");
+
+function kanjiNumber(text) {
+  if (text === "元") return 1;
+  if (/^\p{Nd}+$/u.test(text)) return parseInt(text.normalize("NFKC"), 10);
+  let value = 0, current = 0;
+  for (const ch of text) {
+    if (ch === "十") { value += (current || 1) * 10; current = 0; }
+    else current = KANJI_DIGITS[ch];
+  }
+  return value + current;
+}
+
+// Regular expressions index UTF-16 units; the Python side counts code points. Queries are converted
+// to arrays of code points wherever an index leaves this function.
+function cpIndex(text, unitIndex) { return [...text.slice(0, unitIndex)].length; }
+
+/** Fiscal years named in normalised text, and the code-point spans they used (analysis.parse_years). */
+export function parseYears(text) {
+  const years = [];
+  const spans = [];
+  const add = (first, matchEnd, base) => {
+    RANGE_TAIL.lastIndex = matchEnd;
+    const tail = RANGE_TAIL.exec(text);
+    let last = first;
+    if (tail) {
+      const number = kanjiNumber(tail[1]);
+      const candidate = base !== null ? base + number : number;
+      if (first < candidate && candidate <= first + 10) { last = candidate; matchEnd = RANGE_TAIL.lastIndex; }
+    }
+    for (let y = first; y <= last; y++) years.push(y);
+    return matchEnd;
+  };
+  for (const match of text.matchAll(ERA_YEAR)) {
+    const era = match[1] || match[3];
+    const number = kanjiNumber(match[2] || match[4]);
+    if (number >= 1 && number <= 40) {
+      const end = add(ERA_BASE[era] + number, match.index + match[0].length, ERA_BASE[era]);
+      spans.push([match.index, end]);
+    }
+  }
+  for (const match of text.matchAll(WESTERN_YEAR)) {
+    if (!spans.some(([s, e]) => s <= match.index && match.index < e)) {
+      spans.push([match.index, add(parseInt(match[1], 10), match.index + match[0].length, null)]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return {years: [...new Set(years)], spans};
+}
+
+function blank(text, spans) {
+  let out = text;
+  for (const [start, end] of spans) out = out.slice(0, start) + " ".repeat(end - start) + out.slice(end);
+  return out;
+}
+
+function findPlaces(items, places, suffixes) {
+  const found = [];
+  const used = new Set();
+  let i = 0;
+  while (i < items.length) {
+    let matched = false;
+    for (const size of [3, 2, 1]) {
+      const span = items.slice(i, i + size);
+      if (span.length < size) continue;
+      let adjacent = true;
+      for (let k = 1; k < span.length; k++) if (span[k].pos !== span[k - 1].pos + 1) adjacent = false;
+      if (!adjacent) continue;
+      const name = span.map(w => w.surface).join("");
+      const after = i + size < items.length ? items[i + size] : null;
+      if (Object.hasOwn(places, name) && !(after && after.pos === span[span.length - 1].pos + 1 && suffixes.has(after.surface))) {
+        found.push(name);
+        for (let k = i; k < i + size; k++) used.add(k);
+        i += size;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) i += 1;
+  }
+  return {found, used};
+}
+
+function queryNgrams(kept) {
+  const runs = [];
+  let previous = null;
+  for (const word of kept) {
+    if (previous !== null && word.pos === previous.pos + 1) runs[runs.length - 1] += word.surface;
+    else runs.push(word.surface);
+    previous = word;
+  }
+  return [...new Set(runs.flatMap(run => ngrams(run)))];
+}
+
+const key = seq => seq.join(" ");
+
+function compareText(a, b) {
+  const x = [...a], y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i].codePointAt(0) - y[i].codePointAt(0);
+  }
+  return x.length - y.length;
+}
+
+/** Python's ordering of tuples of strings. */
+function compareSeq(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareText(a[i], b[i]);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+/** Precomputed lookups of query.json (the thesaurus and the place names). */
+export function prepareQueryData(data) {
+  const th = data.thesaurus;
+  return {
+    groups: th.groups,
+    entries: new Map(th.entries.map(([seq, group]) => [key(seq), group])),
+    narrower: new Map(th.narrower.map(([seq, seqs]) => [key(seq), seqs])),
+    stopwords: new Set(th.stopwords.map(key)),
+    longest: th.longest,
+    places: data.places,
+    maxChars: data.max_chars,
+    maxUnits: data.max_units,
+    suffixes: new Set(data.municipality_suffix),
+  };
+}
+
+/**
+ * The query plan of analysis.analyze_query: units with thesaurus alternatives, pairs, n-grams, years, places.
+ * `words` is a function text -> [{term, surface, pos}] (the lexicon segmentation).
+ */
+export function analyzeQuery(text, words, q) {
+  const normalizedFull = normalize(text || "").split(/\s+/u).filter(Boolean).join(" ");
+  const cps = [...normalizedFull];
+  let truncated = cps.length > q.maxChars;
+  const normalized = cps.slice(0, q.maxChars).join("");
+  const {years, spans} = parseYears(normalized);
+  const rest = blank(normalized, spans);
+  const items = words(rest);
+  const {found: places, used} = findPlaces(items, q.places, q.suffixes);
+  const prefectures = [];
+  const regions = [];
+  for (const name of places) {
+    const [codes, region] = q.places[name];
+    prefectures.push(...codes);
+    if (region) regions.push(region);
+  }
+  const content = items.filter((w, i) => w.term && !used.has(i));
+  const units = [];
+  const ignored = [];
+  const kept = [];
+  const seen = new Set();
+  let k = 0;
+  while (k < content.length) {
+    let seq = null;
+    for (let size = Math.min(q.longest, content.length - k); size > 0; size--) {
+      const candidate = content.slice(k, k + size).map(w => w.term);
+      if (q.entries.has(key(candidate))) { seq = candidate; break; }
+    }
+    const size = seq ? seq.length : 1;
+    const chunk = content.slice(k, k + size);
+    k += size;
+    const surface = chunk.map(w => w.surface).join("");
+    if (seq && q.stopwords.has(key(seq))) { ignored.push(surface); continue; }
+    const own = seq || [chunk[0].term];
+    kept.push(...chunk);
+    if (seen.has(key(own))) continue;
+    seen.add(key(own));
+    const group = q.entries.has(key(own)) ? q.entries.get(key(own)) : -1;
+    const alternatives = group >= 0 ? q.groups[group].filter(p => key(p.terms) !== key(own)) : [];
+    const known = new Set([key(own), ...alternatives.map(p => key(p.terms))]);
+    const narrowMap = new Map();
+    for (const variant of known) {
+      for (const n of q.narrower.get(variant) || []) if (!known.has(key(n.terms))) narrowMap.set(key(n.terms), n);
+    }
+    const narrow = [...narrowMap.values()].sort((a, b) => compareSeq(a.terms, b.terms));
+    units.push({surface, terms: own, alternatives, narrower: narrow});
+  }
+  const uniq = list => [...new Set(list)];
+  if (!units.length && ignored.length) {
+    // Only stop words (e.g. 事例): search for them after all, each word a plain unit.
+    const keptAll = content;
+    const byTerm = new Map();
+    for (const w of keptAll) byTerm.set(w.term, w);
+    const plain = [...byTerm.values()].map(w => ({surface: w.surface, terms: [w.term], alternatives: [], narrower: []}));
+    return {text: text || "", normalized, units: plain.slice(0, q.maxUnits), pairs: uniq(pairsOf(keptAll)),
+            ngrams: queryNgrams(keptAll), years, prefectures: uniq(prefectures), regions: uniq(regions), places,
+            truncated, ignored: []};
+  }
+  truncated = truncated || units.length > q.maxUnits;
+  return {text: text || "", normalized, units: units.slice(0, q.maxUnits), pairs: uniq(pairsOf(kept)),
+          ngrams: queryNgrams(kept), years, prefectures: uniq(prefectures), regions: uniq(regions), places,
+          truncated, ignored};
+}
+
+// ------------------------------------------------------------------------------------------ snippets
+
+const HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#x27;"};
+/** HTML escaping exactly as Python's html.escape (quotes included). */
+export function escapeHtml(text) { return text.replace(/[&<>"']/g, ch => HTML_ESCAPES[ch]); }
+const escapeRegExp = text => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** normalize() with, for every output code point, the index of the source code point (analysis.normalize_with_offsets). */
+export function normalizeWithOffsets(chars) {
+  const out = [];
+  const offsets = [];
+  chars.forEach((ch, index) => {
+    let mapped = normChar(ch);
+    if (!mapped) return;
+    const first = String.fromCodePoint(mapped.codePointAt(0));
+    if (COMBINING_KANA.has(first) && out.length) {
+      const composed = (out[out.length - 1] + first).normalize("NFC");
+      if ([...composed].length === 1) { out[out.length - 1] = composed; mapped = mapped.slice(first.length); }
+    }
+    for (const piece of mapped) { out.push(piece); offsets.push(index); }
+  });
+  offsets.push(chars.length);
+  return {out, offsets};
+}
+
+const SNIPPET_CHARS = 120;
+const LEAD_CHARS = 20;
+const ONE_KANA = /^[ぁ-ゖー]$/u;
+
+/** A case's snippet text cut into code points and normalised once (kept with the case's record). */
+export function prepareText(rawText) {
+  const chars = [...rawText.split(/\s+/u).filter(Boolean).join(" ")];
+  const {out, offsets} = normalizeWithOffsets(chars);
+  // UTF-16 positions of the normalised string (where regular expressions match) -> code-point indexes.
+  const unitToCp = new Int32Array(out.reduce((n, ch) => n + ch.length, 0) + 1);
+  let unit = 0;
+  out.forEach((ch, cp) => { unitToCp[unit] = cp; unit += ch.length; });
+  unitToCp[unit] = out.length;
+  return {chars, normalised: out.join(""), offsets, unitToCp};
+}
+
+// The words a snippet marks, as one regular expression per query plan (longest first, as in Python).
+const patterns = new WeakMap();
+
+function snippetPattern(plan, surfacesOf) {
+  const terms = new Set();
+  const phrases = new Set();
+  for (const unit of plan.units) {
+    unit.terms.forEach(t => terms.add(t));
+    for (const variant of [...unit.alternatives, ...unit.narrower]) {
+      // Alternatives count only as whole phrases: 日本版DMO, not every 日本.
+      phrases.add(variant.text);
+      if (variant.terms.length === 1) terms.add(variant.terms[0]);
+    }
+  }
+  const surfaces = new Set();
+  for (const t of terms) for (const s of surfacesOf(t)) surfaces.add(s);
+  terms.forEach(t => surfaces.add(t));
+  phrases.forEach(p => surfaces.add(p));
+  plan.units.forEach(u => surfaces.add(u.surface));
+  const targets = [...surfaces].filter(s => s.trim() && !ONE_KANA.test(s))
+    .sort((a, b) => ([...b].length - [...a].length) || compareText(a, b));
+  return targets.length ? new RegExp(targets.map(escapeRegExp).join("|"), "gu") : null;
+}
+
+/** The snippet of search/snippets.py: the window with most distinct query words, escaped, <mark>ed. */
+export function makeSnippet(text, plan, surfacesOf, width = SNIPPET_CHARS) {
+  const prepared = typeof text === "string" ? prepareText(text) : text;
+  const {chars} = prepared;
+  let targets = patterns.get(plan);
+  if (targets === undefined) {
+    targets = snippetPattern(plan, surfacesOf);
+    patterns.set(plan, targets);
+  }
+  const matches = [];
+  if (targets) {
+    const {normalised, offsets, unitToCp} = prepared;
+    for (const found of normalised.matchAll(targets)) {
+      const s = unitToCp[found.index];
+      const e = unitToCp[found.index + found[0].length];
+      const start = offsets[s];
+      const end = e < offsets.length - 1 ? offsets[e] : chars.length;
+      matches.push([start, Math.max(end, start + 1), found[0]]);
+    }
+  }
+  let begin = 0;
+  if (matches.length) {
+    let best = [-1, 0];
+    matches.forEach(([start], index) => {
+      // Matches are in order of their start, and end after it: past the window's end none can count.
+      const limit = start + width - LEAD_CHARS;
+      const distinct = new Set();
+      for (let j = index; j < matches.length && matches[j][0] <= limit; j++) if (matches[j][1] <= limit) distinct.add(matches[j][2]);
+      if (distinct.size > best[0]) best = [distinct.size, start];
+    });
+    begin = Math.max(0, best[1] - LEAD_CHARS);
+  }
+  const end = Math.min(chars.length, begin + width);
+  if (end === chars.length) begin = Math.max(0, end - width);
+  const parts = begin > 0 ? ["…"] : [];
+  let cursor = begin;
+  for (const [start, stop] of matches) {
+    if (start < cursor || stop > end) continue;
+    parts.push(escapeHtml(chars.slice(cursor, start).join("")));
+    parts.push(`<mark>${escapeHtml(chars.slice(start, stop).join(""))}</mark>`);
+    cursor = stop;
+  }
+  parts.push(escapeHtml(chars.slice(cursor, end).join("")));
+  if (end < chars.length) parts.push("…");
+  return parts.join("");
+}
+
+/** A snippet as text parts [{text, mark}] (for building DOM nodes without innerHTML). */
+export function snippetParts(snippet) {
+  const unescape = s => s.replace(/&(amp|lt|gt|quot|#x27);/g, (_, e) => ({amp: "&", lt: "<", gt: ">", quot: "\"", "#x27": "'"})[e]);
+  const parts = [];
+  const re = /<mark>(.*?)<\/mark>/gs;
+  let last = 0;
+  for (const m of snippet.matchAll(re)) {
+    if (m.index > last) parts.push({text: unescape(snippet.slice(last, m.index)), mark: false});
+    parts.push({text: unescape(m[1]), mark: true});
+    last = m.index + m[0].length;
+  }
+  if (last < snippet.length) parts.push({text: unescape(snippet.slice(last)), mark: false});
+  return parts;
+}
+
+// ------------------------------------------------------------------------------------------ scoring
+
+/** Python's round(x, digits) for the values scores take (correct rounding of the exact double). */
+function roundTo(value, digits) { return parseFloat(value.toFixed(digits)); }
+
+class Scoring {
+  constructor(constants) { this.c = constants; }
+  idf(df, count) { return Math.log(1.0 + (count - df + 0.5) / (df + 0.5)); }
+  saturate(tf) { return tf * (this.c.K1 + 1.0) / (this.c.K1 + tf); }
+  finalScore(text, inPlace, inYear) {
+    const score = text * (inPlace ? this.c.PLACE_FACTOR : 1.0) * (inYear ? this.c.YEAR_FACTOR : 1.0);
+    return roundTo(score, this.c.SCORE_DECIMALS);
+  }
+  isDropped(coverage, ngramCoverage) { return coverage < this.c.DROP_COVERAGE && ngramCoverage < this.c.NGRAM_KEEP; }
+  isWeak(coverage) { return coverage < this.c.WEAK_COVERAGE; }
+}
+
+// ------------------------------------------------------------------------------------------ the index
+
+const defaultFetchJSON = async url => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+};
+
+/** An opened static index. Files are fetched on demand and kept in memory (then work offline). */
+export class SearchIndex {
+  constructor(base, manifest, fetchJSON) {
+    this.base = base;
+    this.manifest = manifest;
+    this.fetchJSON = fetchJSON;
+    this.count = manifest.count;
+    this.scoring = new Scoring(manifest.scoring);
+    this.files = new Map();
+    this.lexicon = new Map();
+    this.lexiconShards = new Set();
+    this.impactCache = new Map();
+    this.prepared = new Map();  // docnum -> its snippet text, normalised once
+    this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
+  }
+
+  /** Open the index at `base` (a URL or path ending in /); `options.fetchJSON(url)` replaces fetch. */
+  static async open(base, options = {}) {
+    const fetchJSON = options.fetchJSON || defaultFetchJSON;
+    const root = String(base).endsWith("/") ? String(base) : String(base) + "/";
+    const manifest = await fetchJSON(root + "manifest.json");
+    if (manifest.format !== FORMAT) throw new Error(`索引の形式 ${manifest.format} はこのエンジン（${FORMAT}）では読めません`);
+    return new SearchIndex(root, manifest, fetchJSON);
+  }
+
+  file(name) {
+    let pending = this.files.get(name);
+    if (!pending) {
+      pending = this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`);
+      this.files.set(name, pending);
+      pending.catch(() => this.files.delete(name));  // a failed download may be retried later
+    }
+    return pending;
+  }
+
+  async queryData() {
+    if (!this._query) this._query = this.file("query.json").then(prepareQueryData);
+    return this._query;
+  }
+
+  async facetTable() {
+    if (!this._facets) this._facets = this.file("facets.json").then(columns => this._docFacets(columns));
+    return this._facets;
+  }
+
+  _docFacets(columns) {
+    const labels = this.manifest.labels;
+    const docs = [];
+    for (let n = 0; n < this.count; n++) {
+      const themes = labels.theme.filter((_, i) => columns.theme[n] & (1 << i)).map(row => row[0]);
+      const prefValue = columns.pref[n];
+      const prefs = (Array.isArray(prefValue) ? prefValue : [prefValue]).map(p => String(p).padStart(2, "0"));
+      const regions = [...new Set(prefs.map(p => this.prefRegion.get(p)))];
+      const years = [];
+      for (let y = columns.start[n]; y <= columns.start[n] + columns.span[n]; y++) years.push(String(y));
+      const pick = (facet, i) => (i >= 0 ? [labels[facet][i][0]] : []);
+      docs.push({
+        theme: themes, pref: prefs, region: regions, program: pick("program", columns.program[n]),
+        type: pick("type", columns.type[n]), year: years, size: pick("size", columns.size[n]),
+        status: pick("status", columns.status[n]), start: columns.start[n], updated: columns.updated[n],
+      });
+    }
+    return docs;
+  }
+
+  async loadLexicon(text) {
+    const shards = new Set();
+    for (const ch of text) if (ch !== " ") shards.add(fnv1a(ch) % this.manifest.shards.lexicon);
+    const missing = [...shards].filter(s => !this.lexiconShards.has(s));
+    const loaded = await Promise.all(missing.map(s => this.file(`lx/${s}.json`)));
+    missing.forEach((s, i) => {
+      this.lexiconShards.add(s);
+      for (const [surface, entry] of Object.entries(loaded[i])) this.lexicon.set(surface, entry);
+    });
+  }
+
+  words(text, unseen) {
+    return segment(text, this.lexicon, {longest: this.manifest.lexicon.longest, wordCost: this.manifest.lexicon.word_cost, unseen});
+  }
+
+  /** The query plan (analysis.analyze_query), loading the lexicon and term shards the text needs. */
+  async plan(text) {
+    const q = await this.queryData();
+    const normalized = [...normalize(text || "")].slice(0, q.maxChars * 2).join("");
+    const grams = [...new Set(ngrams(normalized).filter(g => [...g].length === 2))];
+    const [, entries] = await Promise.all([this.loadLexicon(normalized.split(/\s+/u).join(" ")),
+                                            Promise.all(grams.map(g => this.termEntry(g)))]);
+    const seen = new Map(grams.map((g, i) => [g, Boolean(entries[i] && entries[i].g)]));
+    return analyzeQuery(text, t => this.words(t, pair => seen.get(pair) === false), q);
+  }
+
+  async termEntry(term) {
+    const shard = await this.file(`t/${fnv1a(term) % this.manifest.shards.terms}.json`);
+    return Object.hasOwn(shard, term) ? shard[term] : null;
+  }
+
+  /** [idf, Map(docnum -> impact)] of a term; kind is "w" (words), "p" (pairs) or "g" (bigrams). */
+  async impacts(kind, term) {
+    const cacheKey = kind + "\u0000" + term;
+    const cached = this.impactCache.get(cacheKey);
+    if (cached) return cached;
+    const entry = await this.termEntry(term);
+    const postings = entry && entry[kind];
+    const impacts = new Map();
+    const df = postings ? postings[0] : 0;
+    const idf = this.scoring.idf(df, this.count);
+    if (postings) {
+      let docnum = 0;
+      const [, deltas, values] = postings;
+      for (let i = 0; i < deltas.length; i++) {
+        docnum += deltas[i];
+        impacts.set(docnum, idf * this.scoring.saturate(values[i]));
+      }
+    }
+    const result = [idf, impacts];
+    this.impactCache.set(cacheKey, result);
+    return result;
+  }
+
+  async surfaces(term) {
+    const entry = await this.termEntry(term);
+    return entry && entry.s ? entry.s : [];
+  }
+
+  async unitScores(unit) {
+    const c = this.manifest.scoring;
+    const own = await Promise.all(unit.terms.map(t => this.impacts("w", t)));
+    const ownIdf = own.reduce((sum, [idf]) => sum + idf, 0.0) || 1.0;
+    const score = new Map();
+    const match = new Map();
+    for (const [termIdf, impacts] of own) {
+      for (const [docnum, value] of impacts) {
+        score.set(docnum, (score.get(docnum) ?? 0.0) + value);
+        match.set(docnum, (match.get(docnum) ?? 0.0) + termIdf / ownIdf);
+      }
+    }
+    const variants = [...unit.alternatives.map(a => [c.SYNONYM_WEIGHT, a]), ...unit.narrower.map(n => [c.NARROWER_WEIGHT, n])];
+    for (const [weight, variant] of variants) {
+      const parts = (await Promise.all(variant.terms.map(t => this.impacts("w", t)))).map(r => r[1]);
+      const pairParts = await Promise.all(variant.pairs.map(p => this.impacts("p", p)));
+      const all = [...parts, ...pairParts.map(r => r[1])];
+      const size = variant.terms.length;
+      for (const docnum of all[0].keys()) {
+        if (!all.every(p => p.has(docnum))) continue;
+        let sum = 0;
+        for (let i = 0; i < size; i++) sum += parts[i].get(docnum);
+        const value = weight * sum / size * unit.terms.length;
+        if (value > (score.get(docnum) ?? 0.0)) score.set(docnum, value);
+        match.set(docnum, 1.0);
+      }
+    }
+    return [Math.max(...own.map(([idf]) => idf)), score, match];
+  }
+
+  async score(plan, docs) {
+    const c = this.manifest.scoring;
+    const text = new Map();
+    const covered = new Map();
+    let totalWeight = 0.0;
+    for (const unit of plan.units) {
+      const [weight, score, match] = await this.unitScores(unit);
+      totalWeight += weight;
+      for (const [docnum, value] of score) text.set(docnum, (text.get(docnum) ?? 0.0) + value);
+      for (const [docnum, share] of match) covered.set(docnum, (covered.get(docnum) ?? 0.0) + weight * share);
+    }
+    for (const pair of plan.pairs) {
+      for (const [docnum, value] of (await this.impacts("p", pair))[1]) {
+        if (text.has(docnum)) text.set(docnum, text.get(docnum) + c.PAIR_WEIGHT * value);
+      }
+    }
+    let gramTotal = 0.0;
+    const gramCover = new Map();
+    const gramScore = new Map();
+    for (const gram of plan.ngrams) {
+      const [idf, impacts] = await this.impacts("g", gram);
+      gramTotal += idf;
+      for (const [docnum, value] of impacts) {
+        gramScore.set(docnum, (gramScore.get(docnum) ?? 0.0) + value);
+        gramCover.set(docnum, (gramCover.get(docnum) ?? 0.0) + idf);
+      }
+    }
+    const prefs = new Set(plan.prefectures);
+    const years = new Set(plan.years.map(String));
+    const inPlace = n => prefs.size > 0 && docs[n].pref.some(p => prefs.has(p));
+    const inYear = n => years.size > 0 && docs[n].year.some(y => years.has(y));  // docs is null only when both sets are empty
+    let candidates = new Set(text.keys());
+    for (const [docnum, cover] of gramCover) if (gramTotal && cover / gramTotal >= c.NGRAM_KEEP) candidates.add(docnum);
+    if (!plan.units.length && !plan.ngrams.length) {
+      candidates = new Set();
+      for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) candidates.add(n);
+    }
+    const result = new Map();
+    for (const docnum of candidates) {
+      let coverage = totalWeight ? (covered.get(docnum) ?? 0.0) / totalWeight : 1.0;
+      const ngramCoverage = gramTotal ? (gramCover.get(docnum) ?? 0.0) / gramTotal : 0.0;
+      if (plan.units.length && this.scoring.isDropped(coverage, ngramCoverage)) continue;
+      if (!plan.units.length) coverage = plan.ngrams.length ? ngramCoverage : 1.0;
+      let value = (text.get(docnum) ?? 0.0) + c.NGRAM_WEIGHT * (gramScore.get(docnum) ?? 0.0);
+      if (!plan.units.length && !plan.ngrams.length) value = 1.0;
+      result.set(docnum, [this.scoring.finalScore(value, inPlace(docnum), inYear(docnum)), this.scoring.isWeak(coverage)]);
+    }
+    return result;
+  }
+
+  async doc(docnum) { return this.file(`d/${docnum}.json`); }
+
+  /**
+   * Search like `python -m indexer search --json`. Options: filters {facet: [ids]}, sort ("relevance" or
+   * "newest"), limit, offset, snippets (default true). Returns {query, total, results, facets} and, apart
+   * from those keys, `plan`, `messages` and `docnums` (for the UI).
+   */
+  async search(query, options = {}) {
+    const {filters = {}, sort: requested = "relevance", limit = 10, offset = 0, snippets = true, facets: wantFacets = true} = options;
+    let sort = requested;
+    const active = Object.entries(filters).filter(([, values]) => values && values.length)
+      .map(([facet, values]) => [facet, new Set(values.map(String))]);
+    // The facet table (a column per facet for every case) is the largest file a query may need; a header
+    // box that shows no facets skips it unless filters, places, years or sorting by date need it.
+    const plan = await this.plan(query);
+    const needTable = wantFacets || active.length || sort === "newest" || !plan.normalized.trim()
+      || plan.prefectures.length || plan.years.length;
+    const docs = needTable ? await this.facetTable() : null;
+    const messages = [];
+    const q = await this.queryData();
+    if (plan.truncated) messages.push(`検索語が長いため、先頭の ${q.maxChars} 文字（${q.maxUnits} 語まで）で検索しました`);
+    if (plan.ignored.length) messages.push("次の語は検索に使いませんでした: " + plan.ignored.join("、"));
+    let scored = new Map();
+    const isEmpty = !(plan.units.length || plan.ngrams.length || plan.years.length || plan.prefectures.length);
+    if (!plan.normalized.trim()) {
+      for (let n = 0; n < this.count; n++) scored.set(n, [0.0, false]);
+      if (sort === "relevance") sort = "newest";
+    } else if (isEmpty) {
+      messages.push("検索できる語がありません（記号や絵文字だけでは検索できません）");
+    } else {
+      scored = await this.score(plan, docs);
+    }
+    if (active.length) {
+      for (const docnum of [...scored.keys()]) {
+        if (!active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v)))) scored.delete(docnum);
+      }
+    }
+    const order = [...scored.keys()];
+    // docnums follow case ids, so comparing docnums breaks ties by id as the CLI does.
+    if (sort === "newest") {
+      order.sort((a, b) => (scored.get(a)[1] - scored.get(b)[1]) || (docs[b].start - docs[a].start)
+        || (docs[b].updated - docs[a].updated) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
+    } else {
+      order.sort((a, b) => (scored.get(a)[1] - scored.get(b)[1]) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
+    }
+    const facets = {};
+    for (const facet of wantFacets ? FACETS : []) {
+      const counts = {};
+      for (const docnum of order) for (const value of docs[docnum][facet]) counts[value] = (counts[value] || 0) + 1;
+      if (Object.keys(counts).length) facets[facet] = counts;
+    }
+    const page = order.slice(offset, offset + Math.max(0, limit));
+    const records = await Promise.all(page.map(n => this.doc(n)));
+    let surfaceOf = () => [];
+    if (snippets) {
+      const terms = new Set();
+      for (const unit of plan.units) {
+        unit.terms.forEach(t => terms.add(t));
+        for (const variant of [...unit.alternatives, ...unit.narrower]) if (variant.terms.length === 1) terms.add(variant.terms[0]);
+      }
+      const table = new Map(await Promise.all([...terms].map(async t => [t, await this.surfaces(t)])));
+      surfaceOf = t => table.get(t) || [];
+    }
+    const results = page.map((docnum, i) => {
+      const [score, weak] = scored.get(docnum);
+      let prepared = this.prepared.get(docnum);
+      if (snippets && !prepared) { prepared = prepareText(records[i].text); this.prepared.set(docnum, prepared); }
+      const hit = {id: records[i].id, score, title: records[i].title, snippet: snippets ? makeSnippet(prepared, plan, surfaceOf) : ""};
+      if (weak) hit.weak = true;
+      return hit;
+    });
+    const response = {query: plan.text, total: order.length, results, facets};
+    Object.defineProperties(response, {
+      plan: {value: plan, enumerable: false},
+      messages: {value: messages, enumerable: false},
+      docnums: {value: page, enumerable: false},
+      records: {value: records, enumerable: false},
+    });
+    return response;
+  }
+
+  /** The URL of a case page relative to the site root. */
+  url(id) { return this.manifest.url.replace("{id}", encodeURIComponent(id)); }
+
+  /** Every file of the index not yet in memory, fetched with at most `parallel` requests at a time. */
+  async prefetchAll(parallel = 4) {
+    const names = ["query.json", "facets.json"];
+    for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
+    for (let i = 0; i < this.manifest.shards.terms; i++) names.push(`t/${i}.json`);
+    for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
+    const todo = names.filter(name => !this.files.has(name));
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const name = todo[next++];
+        try { await this.file(name); } catch { /* retried on demand */ }
+      }
+    };
+    await Promise.all(Array.from({length: parallel}, worker));
+    return todo.length;
+  }
+}
+
+// ------------------------------------------------------------------------------------------ JSON like Python
+
+function pyFloat(value) {
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
+  if (Object.is(value, -0)) return "-0.0";
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [mantissa, exponent] = value.toExponential().split("e");
+    const exp = parseInt(exponent, 10);
+    return `${mantissa}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const text = String(value);
+  return Number.isInteger(value) ? text + ".0" : text;
+}
+
+/**
+ * JSON as Python's json.dumps(data, ensure_ascii=False, sort_keys=True) writes it. Numbers listed in
+ * `floatKeys` are floats on the Python side and keep their ".0".
+ */
+export function pythonJSON(data, floatKeys = new Set(["score"])) {
+  const write = (value, keyName) => {
+    if (value === null || value === undefined) return "null";
+    if (typeof value === "boolean") return value ? "true" : "false";
+    if (typeof value === "number") return floatKeys.has(keyName) ? pyFloat(value) : String(value);
+    if (typeof value === "string") return JSON.stringify(value).replace(/[\u2028\u2029]/g, ch => ch);
+    if (Array.isArray(value)) return "[" + value.map(v => write(v, keyName)).join(", ") + "]";
+    const keys = Object.keys(value).sort((a, b) => {
+      const x = [...a].map(c => c.codePointAt(0)), y = [...b].map(c => c.codePointAt(0));
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+      return x.length - y.length;
+    });
+    return "{" + keys.map(k => JSON.stringify(k) + ": " + write(value[k], k)).join(", ") + "}";
+  };
+  return write(data, "");
+}

@@ -1,0 +1,402 @@
+"""Build the search index: streamed, incremental by content hash, swapped in atomically.
+
+Layout of an index directory::
+
+    INDEX/CURRENT          name of the live generation (replaced atomically with os.replace)
+    INDEX/gen-<stamp>/     one complete index: whoosh files + doctable.json, lexicon.json,
+                           related.json, cases.jsonl (per-case cache), meta.json
+    INDEX/.tmp-<stamp>/    a build in progress (removed by the next build if it was killed)
+
+A build writes a new generation beside the live one and only then points ``CURRENT`` at it, so a
+build killed at any moment leaves the previous index usable. Unchanged cases (same content hash) are
+not analysed again: their whoosh postings are carried over from the previous generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from indexer import analysis
+from indexer.issues import CaseError, IssueLog
+from indexer.search.schema import SCHEMA_VERSION, PreparedCase, build_schema, content_hash, document, prepare
+from indexer.search.scoring import WORD_FIELDS
+
+CURRENT = "CURRENT"
+KEEP_GENERATIONS = 2  # the live one and the one before (a reader may still be opening it)
+WRITER_MB = 64  # whoosh's posting pool before it spills to disk; Python objects take several times this
+PROGRESS_MIN = 50  # no progress bar for a handful of cases
+
+
+class BuildLocked(RuntimeError):
+    """Another build holds the index directory."""
+
+
+@dataclass
+class BuildStats:
+    """What a build did."""
+
+    cases: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    full: bool = True
+    reason: str = ""
+    seconds: float = 0.0
+    size_bytes: int = 0
+    generation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def current_generation(index_dir: Path | str) -> Path | None:
+    """The live generation directory of an index, or ``None`` when there is none yet."""
+    index_dir = Path(index_dir)
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = index_dir / name
+    return path if name and path.is_dir() else None
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON sidecar file."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write deterministic, compact, readable JSON and flush it to disk."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def _lock(index_dir: Path) -> Iterator[None]:
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"別の build が {index_dir} を更新中です。終わってから実行してください") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, stream: IO[str] | None) -> None:
+        self.total, self.stream, self.done, self.last = total, stream, 0, 0.0
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.stream is None or (now - self.last < 0.1 and self.done < self.total):
+            return
+        self.last = now
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        self.stream.write(f"\r索引を作成中 [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.stream is not None and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _copy_index(source: Path, target: Path) -> None:
+    """Carry the whoosh files of the previous generation over (hard links: whoosh never rewrites a file)."""
+    for item in source.iterdir():
+        if item.is_file() and (item.suffix in (".toc", ".seg") or item.name.startswith("_")):
+            try:
+                os.link(item, target / item.name)
+            except OSError:
+                shutil.copy2(item, target / item.name)
+
+
+class _Cache:
+    """The per-case records of a generation: ``cases.jsonl`` (one JSON line per case) and its index
+    ``cases-index.json`` (id -> file, raw file hash, content hash, offset), read lazily by offset so
+    the records never all sit in memory."""
+
+    def __init__(self, generation: Path | None) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._handle: IO[bytes] | None = None
+        if generation is None or not (generation / "cases-index.json").exists():
+            return
+        self.entries = read_json(generation / "cases-index.json")
+        self._handle = open(generation / "cases.jsonl", "rb")  # noqa: SIM115 - closed by close()
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        """Case id -> content hash."""
+        return {case_id: entry["hash"] for case_id, entry in self.entries.items()}
+
+    def line(self, case_id: str) -> bytes:
+        """The raw JSON line of a case."""
+        assert self._handle is not None
+        self._handle.seek(self.entries[case_id]["offset"])
+        return self._handle.readline()
+
+    def close(self) -> None:
+        """Release the file."""
+        if self._handle is not None:
+            self._handle.close()
+
+
+class _Records:
+    """Writes ``cases.jsonl`` and remembers what ``cases-index.json`` needs."""
+
+    def __init__(self, path: Path) -> None:
+        self.handle = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.index: dict[str, dict[str, Any]] = {}
+        self.offset = 0
+
+    def add(self, case_id: str, line: bytes, file: str, raw: str, digest: str) -> None:
+        self.handle.write(line)
+        self.index[case_id] = {"file": file, "raw": raw, "hash": digest, "offset": self.offset}
+        self.offset += len(line)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _record(prepared: PreparedCase) -> bytes:
+    data = {"bag": prepared.bag, "hash": prepared.hash, "id": prepared.id, "meta": prepared.meta,
+            "surfaces": prepared.surfaces}
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def validator_fingerprint() -> str:
+    """Hash of the validator's code and reference data: unchanged files skip validation while it holds."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*(root / name for name in ("case_schema.py", "loader.py", "schema.py", "frontmatter.py",
+                                                   "model.py", "reference.py")), *(root / "data").glob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _id_line(path: Path) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if line.startswith("id:"):
+            return number
+    return 1
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def _write_sidecars(target: Path, stats: BuildStats) -> None:
+    from whoosh import index as whoosh_index
+
+    from indexer.similar import similar_from_stream
+
+    cache = target / "cases.jsonl"
+    metas: dict[str, dict[str, Any]] = {}
+    lexicon: dict[str, set[str]] = {}
+    for record in _records(cache):
+        metas[record["id"]] = record["meta"]
+        for term, surfaces in record["surfaces"].items():
+            lexicon.setdefault(term, set()).update(surfaces)
+    ix = whoosh_index.open_dir(str(target))
+    with ix.reader() as reader:
+        doctable: list[dict[str, Any] | None] = []
+        if reader.doc_count_all():  # an empty index has no columns
+            ids = reader.column_reader("id")
+            doctable = [None if reader.is_deleted(n) else metas[ids[n]] for n in range(reader.doc_count_all())]
+    ix.close()
+    write_json(target / "doctable.json", doctable)
+    del doctable, metas
+    write_json(target / "lexicon.json", {term: sorted(s) for term, s in lexicon.items()})
+    del lexicon
+    related = similar_from_stream(lambda: ((r["id"], r["bag"]) for r in _records(cache)), limit=10)
+    write_json(target / "related.json", related)
+    schema, analysis_version, weights = _versions(None)
+    write_json(target / "meta.json", {"schema_version": schema, "analysis_version": analysis_version,
+                                      "field_weights": weights, "validator": validator_fingerprint(), "cases": stats.cases})
+
+
+def _versions(meta: dict[str, Any] | None) -> tuple[str, str, str]:
+    """What decides whether an index can be updated in place: schema, analysis and the field weights
+    baked into the pair and n-gram postings. ``None``: the versions of this code."""
+    if meta is None:
+        weights = ",".join(f"{name}={weight:g}" for name, (weight, _) in sorted(WORD_FIELDS.items()))
+        return SCHEMA_VERSION, analysis.ANALYSIS_VERSION, weights
+    return str(meta.get("schema_version")), str(meta.get("analysis_version")), str(meta.get("field_weights"))
+
+
+def _swap(index_dir: Path, target: Path) -> Path:
+    final = index_dir / target.name.replace(".tmp-", "gen-", 1)
+    os.replace(target, final)
+    pointer = index_dir / f"{CURRENT}.tmp"
+    pointer.write_text(final.name + "\n", encoding="utf-8")
+    with open(pointer, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(index_dir, os.O_RDONLY)
+        os.fsync(dir_fd)
+        os.close(dir_fd)
+    return final
+
+
+def _cleanup(index_dir: Path, keep: Path | None) -> None:
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name)
+    old = [p for p in gens if p != keep][: max(0, len(gens) - KEEP_GENERATIONS)]
+    for path in [*index_dir.glob(".tmp-*"), *old]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool | None = None,
+                full: bool = False, messages: IO[str] | None = None) -> BuildStats:
+    """Build or update the search index of the cases under ``cases_dir``.
+
+    Args:
+        cases_dir: folder of case files (searched recursively).
+        index_dir: index folder (created when missing).
+        progress: show a progress bar on stderr (default: when stderr is a terminal).
+        full: analyse every case again even when nothing changed.
+        messages: where to write notices such as a schema-change rebuild (default: stderr).
+
+    Returns:
+        Counts of what changed, timing and the index size.
+
+    Raises:
+        CaseError: some case files are invalid (the previous index is left untouched).
+        FileNotFoundError: ``cases_dir`` does not exist.
+    """
+    from whoosh import index as whoosh_index
+
+    from indexer.loader import case_files, display_path, iter_validated
+    from indexer.similar import term_bag
+
+    started = time.perf_counter()
+    cases_path, index_path = Path(cases_dir), Path(index_dir)
+    if not cases_path.is_dir():
+        raise FileNotFoundError(str(cases_path))
+    index_path.mkdir(parents=True, exist_ok=True)
+    out = messages if messages is not None else sys.stderr
+    stats = BuildStats()
+    with _lock(index_path):
+        _cleanup(index_path, current_generation(index_path))
+        previous = current_generation(index_path)
+        old_meta = read_json(previous / "meta.json") if previous and (previous / "meta.json").exists() else None
+        if previous is None or old_meta is None:
+            stats.reason = "新しい索引"
+        elif _versions(old_meta) != _versions(None):
+            stats.reason = "索引の形式が変わったため、すべての事例から作り直します"
+            print(f"{stats.reason}（{'/'.join(_versions(old_meta))} → {'/'.join(_versions(None))}）", file=out)
+        elif full:
+            stats.reason = "--full の指定"
+        else:
+            stats.full, stats.reason = False, "差分更新"
+        old = _Cache(None if stats.full else previous)
+        if not stats.full and not old.entries:
+            stats.full, stats.reason = True, "前回の索引に事例の記録がないため、作り直します"
+        target = index_path / f".tmp-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.time_ns() % 10**6:06d}"
+        target.mkdir()
+        try:
+            if stats.full or previous is None:
+                ix = whoosh_index.create_in(str(target), build_schema())
+            else:
+                _copy_index(previous, target)
+                ix = whoosh_index.open_dir(str(target))
+            writer = ix.writer(limitmb=WRITER_MB)
+            files = case_files([cases_path])
+            show = progress if progress is not None else (sys.stderr.isatty() and len(files) >= PROGRESS_MIN)
+            bar = _Progress(len(files), sys.stderr if show else None)
+            log = IssueLog()
+            seen: dict[str, str] = {}  # case id -> file, for duplicate ids
+            trusted = not stats.full and old_meta is not None and old_meta.get("validator") == validator_fingerprint()
+            by_file = {entry["file"]: case_id for case_id, entry in old.entries.items()} if trusted else {}
+            records = _Records(target / "cases.jsonl")
+            try:
+                changed: list[Path] = []
+                raws: dict[str, tuple[str, str]] = {}  # displayed path -> (file, raw hash)
+                for path in files:
+                    file = path.relative_to(cases_path).as_posix() if path.is_relative_to(cases_path) else path.as_posix()
+                    raw = hashlib.sha256(path.read_bytes()).hexdigest()
+                    case_id = by_file.get(file)
+                    if case_id is not None and old.entries[case_id]["raw"] == raw:
+                        # Byte for byte the file validated last time: no parsing, no analysis.
+                        records.add(case_id, old.line(case_id), file, raw, old.entries[case_id]["hash"])
+                        seen[case_id] = file
+                        stats.unchanged += 1
+                        bar.step()
+                    else:
+                        changed.append(path)
+                        raws[display_path(path)] = (file, raw)
+                for case in iter_validated(changed, log):
+                    bar.step()
+                    file, raw = raws[case.path]
+                    if case.id in seen:
+                        log.add(case.path, _id_line(cases_path / file), "id",
+                                f"id「{case.id}」は {seen[case.id]} でも使われています。別の id にしてください")
+                        continue
+                    seen[case.id] = file
+                    digest = content_hash(case)
+                    if old.entries.get(case.id, {}).get("hash") == digest:
+                        records.add(case.id, old.line(case.id), file, raw, digest)
+                        stats.unchanged += 1
+                        continue
+                    prepared = prepare(case, term_bag(case))
+                    if case.id in old.entries:
+                        writer.delete_by_term("id", case.id)
+                        stats.updated += 1
+                    else:
+                        stats.added += 1
+                    writer.add_document(**document(prepared))
+                    records.add(case.id, _record(prepared), file, raw, digest)
+                bar.close()
+                if log.errors:
+                    raise CaseError(sorted(log.errors))
+                for case_id in sorted(set(old.entries) - set(seen)):
+                    writer.delete_by_term("id", case_id)
+                    stats.removed += 1
+                writer.commit()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                raise
+            finally:
+                ix.close()
+                old.close()
+                records.close()
+            write_json(target / "cases-index.json", records.index)
+            stats.cases = len(seen)
+            _write_sidecars(target, stats)
+            final = _swap(index_path, target)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        _cleanup(index_path, final)
+    stats.generation = final.name
+    stats.size_bytes = sum(p.stat().st_size for p in final.iterdir() if p.is_file())
+    stats.seconds = round(time.perf_counter() - started, 3)
+    return stats

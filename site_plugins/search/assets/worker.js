@@ -1,0 +1,59 @@
+// Material's header search box talks to a web worker (SETUP → READY, QUERY → RESULT); this worker answers
+// with the Yokoten engine instead of lunr. Material hands us search/search_index.json, a stub whose
+// `config.yokoten` says where the index is; the index itself is fetched in shards when someone types.
+/* global self */
+"use strict";
+
+const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
+let ready = null;
+let settings = {index: "search/index/", page: "search/", limit: 10, offset: true};
+let siteRoot = "";
+let chain = Promise.resolve();
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, ch => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#x27;"})[ch]);
+}
+
+async function setup(config) {
+  settings = Object.assign(settings, (config && config.yokoten) || {});
+  // The worker lives at <site>/search/worker.js: the site root is one folder up.
+  siteRoot = new URL("../", self.location.href).href;
+  const engine = await import(new URL("engine.js", self.location.href).href);
+  return engine.SearchIndex.open(new URL(settings.index, siteRoot).href);
+}
+
+async function answer(query) {
+  const index = await ready;
+  const response = await index.search(query, {limit: settings.limit, facets: false});
+  // Material renders `title` and `text` as HTML: everything from a case is escaped here; the snippet
+  // is already escaped by the engine, with <mark> around the matches.
+  const items = response.results.map(hit => [{
+    location: index.url(hit.id),
+    title: escapeHtml(hit.title) + (hit.weak ? " <small>（一部だけ一致）</small>" : ""),
+    text: hit.snippet,
+    score: hit.score,
+    terms: {},
+  }]);
+  if (settings.page && response.total > 0) {
+    const more = response.total > response.results.length ? `すべての結果（${response.total} 件）を絞り込みつきで見る` : "検索ページで絞り込む";
+    items.push([{location: `${settings.page}?q=${encodeURIComponent(query)}`, title: escapeHtml(more), text: "", score: 0, terms: {}}]);
+  }
+  if (settings.offline && !self.prefetching) {
+    self.prefetching = true;
+    index.prefetchAll().catch(() => { self.prefetching = false; });
+  }
+  return {items};
+}
+
+self.addEventListener("message", event => {
+  const message = event.data;
+  if (message.type === SETUP) {
+    ready = setup(message.data && message.data.config);
+    ready.then(() => self.postMessage({type: READY}), error => { console.warn("Yokoten search:", error); });
+  } else if (message.type === QUERY) {
+    // Answer in order: a slow first query (downloads) must not overwrite a later one.
+    chain = chain.then(() => answer(message.data)).then(
+      data => self.postMessage({type: RESULT, data}),
+      error => { console.warn("Yokoten search:", error); self.postMessage({type: RESULT, data: {items: []}}); });
+  }
+});

@@ -1,0 +1,210 @@
+"""Real-browser tests (Chromium through Playwright) of the header box and the search page on a built site."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench.browser_server import serve
+from indexer.browser_engine import search_with_node
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's site built with the search plugin (mkdocs.yml copied, with yokoten/search added)."""
+    work = tmp_path_factory.mktemp("site")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    if "yokoten/search" not in config:
+        config = config.replace("plugins:\n", "plugins:\n  - yokoten/search\n", 1)
+    config = config.replace("docs_dir: docs", f"docs_dir: {ROOT / 'docs'}").replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
+    (work / "mkdocs.yml").write_text(config, encoding="utf-8")
+    env = {"YOKOTEN_CASES_DIR": str(ROOT / "cases"), "NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"), "-d", str(work / "site")],
+                   cwd=ROOT, check=True, env=env)
+    return work / "site"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(site: Path, browser: Any) -> Iterator[tuple[Any, str]]:
+    """A fresh page on the served site; fails the test on any request to another host or a script error."""
+    with serve(site) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        foreign: list[str] = []
+        errors: list[str] = []
+
+        def route(request_route: Any) -> None:
+            if urlsplit(request_route.request.url).hostname not in ("127.0.0.1", "localhost"):
+                foreign.append(request_route.request.url)
+                request_route.abort()
+            else:
+                request_route.continue_()
+
+        context.route("**/*", route)
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on("dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss()))
+        yield tab, base
+        context.close()
+        assert not foreign, f"requests to other hosts: {foreign}"
+        assert not errors, f"script errors: {errors}"
+
+
+def _export(site: Path) -> Path:
+    return site / "search" / "index"
+
+
+def _ready(tab: Any) -> None:
+    tab.wait_for_selector("#yk-search[data-state=ready]", timeout=15000)
+
+
+def _ids(tab: Any) -> list[str]:
+    hrefs = tab.eval_on_selector_all("#yk-list .yk-result__link", "links => links.map(a => a.getAttribute('href'))")
+    return [h.rstrip("/").split("/")[-1] for h in hrefs]
+
+
+def test_header_box_shows_our_engine_results(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    tab.goto(base)
+    tab.click("input.md-search__input")
+    tab.keyboard.type("空き家 移住")  # Material queries on keyup, as a person types
+    expected = search_with_node("空き家 移住", _export(site), limit=10)
+    first = expected["results"][0]["id"]
+    tab.wait_for_function("id => [...document.querySelectorAll('.md-search-result__item a')].some(a => a.href.includes('/' + id + '/'))",
+                          arg=first, timeout=15000)
+    links = tab.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.getAttribute('href'))")
+    first_case = links[0].rstrip("/").split("/")[-1]
+    assert first_case == expected["results"][0]["id"]
+    marks = tab.eval_on_selector_all(".md-search-result__item mark", "marks => marks.map(m => m.textContent)")
+    assert marks and all(m in ("空き家", "移住", "空家", "空き屋") or m for m in marks)
+    assert any("search/?q=" in link for link in links), "the last item links to the search page"
+    # Material's own lunr index is not downloaded: the stub is a few hundred bytes.
+    assert (site / "search" / "search_index.json").stat().st_size < 1000
+
+
+def test_search_page_lists_the_engine_results_with_snippets(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    tab.goto(base + "search/")
+    _ready(tab)
+    tab.fill("#yk-q", "関係人口")
+    tab.wait_for_function("() => document.querySelector('#yk-status').textContent.includes('関係人口')")
+    _ready(tab)
+    expected = search_with_node("関係人口", _export(site), limit=20)
+    assert _ids(tab) == [r["id"] for r in expected["results"]]
+    assert f"{expected['total']} 件" in tab.inner_text("#yk-status")
+    assert tab.eval_on_selector_all("#yk-list mark", "m => m.length") > 0
+    assert "q=%E9%96%A2%E4%BF%82%E4%BA%BA%E5%8F%A3" in tab.url
+
+
+@pytest.mark.parametrize("facet", ["theme", "region", "pref", "size", "type", "program", "year", "status"])
+def test_each_facet_filters_and_counts(page: tuple[Any, str], site: Path, facet: str) -> None:
+    tab, base = page
+    tab.goto(base + "search/?q=地域")
+    _ready(tab)
+    tab.eval_on_selector(f"details[data-facet={facet}]", "d => d.open = true")
+    box = tab.locator(f"#yk-facets input[data-facet={facet}]").first
+    value = box.get_attribute("value")
+    count = int(tab.inner_text(f"label[for='yk-f-{facet}-{value}'] .yk-facet__count").strip("()"))
+    box.check()
+    tab.wait_for_function(f"() => location.search.includes('{facet}=')")
+    _ready(tab)
+    expected = search_with_node("地域", _export(site), limit=20, **{facet: [value]})
+    assert expected["total"] == count
+    assert f"{count} 件" in tab.inner_text("#yk-status")
+    assert _ids(tab) == [r["id"] for r in expected["results"]]
+
+
+def test_url_state_is_restored_and_shareable(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    tab.goto(base + "search/?q=移住&theme=migration-active-life&region=kyushu-okinawa&sort=newest")
+    _ready(tab)
+    assert tab.input_value("#yk-q") == "移住"
+    assert tab.input_value("#yk-sort") == "newest"
+    assert tab.is_checked("#yk-f-theme-migration-active-life")
+    assert tab.is_checked("#yk-f-region-kyushu-okinawa")
+    expected = search_with_node("移住", _export(site), sort="newest", limit=20,
+                                theme=["migration-active-life"], region=["kyushu-okinawa"])
+    assert _ids(tab) == [r["id"] for r in expected["results"]]
+    assert "q=" in tab.url and "theme=migration-active-life" in tab.url  # the URL keeps the state
+    tab.uncheck("#yk-f-region-kyushu-okinawa")
+    tab.wait_for_function("() => !location.search.includes('region=')")
+    tab.go_back()
+    tab.wait_for_function("() => location.search.includes('region=')")
+    _ready(tab)
+    assert tab.is_checked("#yk-f-region-kyushu-okinawa")
+    # Material's header box stays closed although the URL has ?q= (its deep link is for its own search).
+    assert not tab.is_checked("#__search")
+
+
+def test_a_query_about_nothing_finds_nothing_and_suggests(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    query = "洋上風力発電 港湾整備"
+    expected = search_with_node(query, _export(site))
+    assert all(r.get("weak") for r in expected["results"])
+    tab.goto(base + "search/?q=" + query)
+    _ready(tab)
+    assert f"{expected['total']} 件" in tab.inner_text("#yk-status")
+    if expected["total"] == 0:
+        assert "見つかりませんでした" in tab.inner_text("#yk-suggest")
+    tab.fill("#yk-q", "<img src=x onerror=alert(1)>")
+    tab.wait_for_timeout(300)
+    assert tab.eval_on_selector_all("#yk-search img", "i => i.length") == 0
+
+
+def test_keyboard_moves_between_results(page: tuple[Any, str]) -> None:
+    tab, base = page
+    tab.goto(base + "search/?q=移住")
+    _ready(tab)
+    tab.click("#yk-status")
+    tab.keyboard.press("/")
+    assert tab.evaluate("document.activeElement.id") == "yk-q"
+    tab.keyboard.press("ArrowDown")
+    assert tab.evaluate("document.activeElement.classList.contains('yk-result__link')")
+    tab.keyboard.press("ArrowDown")
+    second = tab.evaluate("document.activeElement.getAttribute('href')")
+    assert second == tab.eval_on_selector_all("#yk-list .yk-result__link", "l => l[1].getAttribute('href')")
+    tab.keyboard.press("ArrowUp")
+    tab.keyboard.press("ArrowUp")
+    assert tab.evaluate("document.activeElement.id") == "yk-q"
+
+
+def test_search_keeps_working_offline_once_loaded(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    tab.goto(base + "search/?q=移住")
+    _ready(tab)
+    tab.wait_for_selector("#yk-search[data-offline=ready]", timeout=30000)
+    tab.context.set_offline(True)
+    tab.fill("#yk-q", "ワーケーション 温泉")
+    tab.wait_for_function("() => document.querySelector('#yk-status').textContent.includes('ワーケーション')")
+    _ready(tab)
+    expected = search_with_node("ワーケーション 温泉", _export(site), limit=20)
+    assert _ids(tab) == [r["id"] for r in expected["results"]]
+    tab.check("#yk-facets input[data-facet=theme] >> nth=0")
+    _ready(tab)
+    tab.context.set_offline(False)
+
+
+def test_sizes_of_the_export_are_reported(site: Path) -> None:
+    manifest = json.loads((_export(site) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["count"] >= 50 and len(manifest["hash"]) == 16

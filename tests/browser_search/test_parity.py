@@ -1,0 +1,114 @@
+"""The browser engine (under Node) against the whoosh engine on the project's evaluation queries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from indexer.browser_engine import run_batch, search_with_node
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _eval_queries() -> list[str]:
+    data = yaml.safe_load((ROOT / "eval" / "queries.yaml").read_text(encoding="utf-8"))
+    return [str(item["query"]) for item in data["queries"]]
+
+
+def _compare(queries: list[str], engines: tuple[Path, Path]) -> tuple[float, float, list[str]]:
+    from indexer.search.searcher import open_searcher
+
+    index, export = engines
+    with open_searcher(index) as searcher:
+        expected = [searcher.search(q, limit=10).to_dict() for q in queries]
+    actual = run_batch(queries, export, limit=10)
+    overlaps, firsts, report = [], [], []
+    for query, a, b in zip(queries, expected, actual, strict=True):
+        ids_a = [r["id"] for r in a["results"]]
+        ids_b = [r["id"] for r in b["results"]]
+        overlap = len(set(ids_a) & set(ids_b)) / max(len(ids_a), len(ids_b)) if (ids_a or ids_b) else 1.0
+        overlaps.append(overlap)
+        firsts.append(ids_a[:1] == ids_b[:1])
+        if overlap < 1 or ids_a[:1] != ids_b[:1]:
+            report.append(f"{query}: {ids_a[:3]} / {ids_b[:3]}")
+    return sum(overlaps) / len(overlaps), sum(firsts) / len(firsts), report
+
+
+def test_parity_on_the_evaluation_set(engines: tuple[Path, Path]) -> None:
+    queries = _eval_queries()
+    assert len(queries) >= 50
+    overlap, first, report = _compare(queries, engines)
+    print(f"top-10 overlap {overlap:.3f}, same first result {first:.3f} over {len(queries)} queries")
+    assert overlap >= 0.9, "\n".join(report)
+    assert first >= 0.95, "\n".join(report)
+
+
+def test_parity_on_keystroke_prefixes(engines: tuple[Path, Path]) -> None:
+    # What a search box sends while someone types: every prefix of some evaluation queries.
+    queries = sorted({q[:i] for q in _eval_queries()[:12] for i in range(1, len(q) + 1)})
+    overlap, first, report = _compare(queries, engines)
+    print(f"prefixes: top-10 overlap {overlap:.3f}, same first result {first:.3f} over {len(queries)} queries")
+    # Lower than for whole queries: a word cut in the middle is cut by MeCab with its full dictionary,
+    # by the browser with the corpus's lexicon only (measured 0.83 / 0.84).
+    assert overlap >= 0.78, "\n".join(report)
+    assert first >= 0.78, "\n".join(report)
+
+
+def test_cli_json_is_the_same(engines: tuple[Path, Path], project_cases: list, tmp_path: Path) -> None:
+    from indexer.browser_export import write_browser_index
+    from indexer.search.searcher import open_searcher
+
+    index, export = engines
+    with open_searcher(index) as searcher:
+        expected = searcher.search("移住 支援", limit=5).to_dict()
+    # The default export rounds term frequencies (fewer bytes): same results, scores within 1e-4.
+    actual = search_with_node("移住 支援", export, limit=5)
+    assert [(r["id"], r["title"], r["snippet"]) for r in actual["results"]] == \
+        [(r["id"], r["title"], r["snippet"]) for r in expected["results"]]
+    assert (actual["facets"], actual["total"]) == (expected["facets"], expected["total"])
+    for got, want in zip(actual["results"], expected["results"], strict=True):
+        assert abs(got["score"] - want["score"]) <= 1e-4 * want["score"]
+    # At full precision the JSON is byte for byte what the CLI prints.
+    write_browser_index(project_cases, tmp_path / "exact", digits=12)
+    exact = search_with_node("移住 支援", tmp_path / "exact", limit=5)
+    assert json.dumps(exact, ensure_ascii=False, sort_keys=True) == json.dumps(expected, ensure_ascii=False, sort_keys=True)
+
+
+def test_filters_and_sort_match(engines: tuple[Path, Path]) -> None:
+    from indexer.search.searcher import open_searcher
+
+    index, export = engines
+    filters = {"region": ["kyushu-okinawa", "shikoku"], "size": ["under-10k", "10k-50k"]}
+    with open_searcher(index) as searcher:
+        for sort in ("relevance", "newest"):
+            expected = searcher.search("地域", filters=filters, sort=sort, limit=20).to_dict()
+            actual = search_with_node("地域", export, sort=sort, limit=20, **filters)
+            assert [r["id"] for r in actual["results"]] == [r["id"] for r in expected["results"]]
+            assert actual["facets"] == expected["facets"]
+            assert actual["total"] == expected["total"] > 0
+
+
+def test_query_plans_match(engines: tuple[Path, Path]) -> None:
+    import subprocess
+
+    from indexer import analysis
+    from indexer.browser_engine import JS_DIR
+
+    _, export = engines
+    queries = _eval_queries()
+    script = (
+        "import {readFile} from 'node:fs/promises';"
+        f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
+        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
+        f"const index = await SearchIndex.open({json.dumps(export.resolve().as_uri() + '/')}, {{fetchJSON: read}});"
+        "let input = ''; for await (const c of process.stdin) input += c;"
+        "const out = []; for (const q of JSON.parse(input)) out.push(await index.plan(q));"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
+                          text=True, check=True)
+    plans = json.loads(done.stdout)
+    same = [json.loads(json.dumps(analysis.analyze_query(q).to_dict())) == p for q, p in zip(queries, plans, strict=True)]
+    assert sum(same) / len(same) >= 0.9, [q for q, s in zip(queries, same, strict=True) if not s]

@@ -11,7 +11,8 @@ only what it needs::
     lx/<n>.json        lexicon shards: normalised surface -> [term, cost], by the hash of the first
                        character, so that the browser cuts a query into the index's terms without MeCab
     t/<n>.json         term shards: postings of word terms, adjacent pairs and character bigrams, by the
-                       hash of the term (a word and its bigram of the same text share a shard)
+                       hash of the term (a word and its bigram of the same text share a shard); a term
+                       too large for a shard is a pointer ``{"@": k}`` to its own file t/<n>-<k>.json
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -300,6 +301,12 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     entries, averages = _postings(prepared, digits)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES)
     for number, shard in enumerate(shards):
+        # A term larger than a shard gets a file of its own, so that a query for a rare term does not
+        # download the postings of a frequent one that hashes to the same shard (and vice versa).
+        big = sorted(term for term, entry in shard.items() if len(_dump(entry)) > TERM_SHARD_BYTES)
+        for k, term in enumerate(big):
+            files[f"t/{number}-{k}.json"] = _dump(shard[term])
+            shard[term] = {"@": k}
         files[f"t/{number}.json"] = _dump(shard)
     lexicon = _lexicon(prepared, ordered)
     lexicon_shards, lx = _shard(lexicon, LEXICON_SHARD_BYTES, key=lambda surface: surface[0])

@@ -691,8 +691,12 @@ export class SearchIndex {
   }
 
   async termEntry(term) {
-    const shard = await this.file(`t/${fnv1a(term) % this.manifest.shards.terms}.json`);
-    return Object.hasOwn(shard, term) ? shard[term] : null;
+    const number = fnv1a(term) % this.manifest.shards.terms;
+    const shard = await this.file(`t/${number}.json`);
+    if (!Object.hasOwn(shard, term)) return null;
+    const entry = shard[term];
+    // A frequent term has a file of its own (see browser_export.py).
+    return entry["@"] !== undefined ? this.file(`t/${number}-${entry["@"]}.json`) : entry;
   }
 
   /** [idf, Map(docnum -> impact)] of a term; kind is "w" (words), "p" (pairs) or "g" (bigrams). */
@@ -898,7 +902,16 @@ export class SearchIndex {
     const worker = async () => {
       while (next < todo.length) {
         const name = todo[next++];
-        try { await this.file(name); } catch { /* retried on demand */ }
+        try {
+          const data = await this.file(name);
+          if (/^t\/\d+\.json$/.test(name)) {
+            // Frequent terms live in files of their own, named by pointers in the shard.
+            for (const entry of Object.values(data)) {
+              const own = entry && entry["@"] !== undefined ? name.replace(".json", `-${entry["@"]}.json`) : null;
+              if (own && !this.files.has(own)) todo.push(own);
+            }
+          }
+        } catch { /* fetched again on demand */ }
       }
     };
     await Promise.all(Array.from({length: parallel}, worker));

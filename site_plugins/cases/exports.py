@@ -9,10 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from indexer import reference
@@ -99,21 +97,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def repo_path(case: Case, root: Path) -> str:
-    """The case file relative to the repository root (stable whatever the working directory)."""
-    source = Path(case.path)
-    if not source.is_absolute():
-        source = Path.cwd() / source
-    return Path(os.path.relpath(source.resolve(), root.resolve())).as_posix()
-
-
 def build_exports(cases: list[Case], urls: dict[str, str], paths: dict[str, str]) -> dict[str, bytes]:
     """The bytes of every export file, deterministic for a given corpus.
 
     Args:
         cases: the cases, in id order.
         urls: case id → URL of its page relative to the site root.
-        paths: case id → its file relative to the repository root (see ``repo_path``).
+        paths: case id → its file relative to the repository root (``pages.relative_source``).
 
     Returns:
         file name → content.

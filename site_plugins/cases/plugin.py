@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -49,6 +50,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         finally:
             self.timings[hook] = self.timings.get(hook, 0.0) + time.perf_counter() - start
 
+    # Default order: nothing else needs our config changes first.
+    @event_priority(0)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Resolve the cases folder and register our stylesheet and script (served from the site itself)."""
         if not self.config.enabled:
@@ -56,7 +59,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         from site_plugins.cases.pages import ASSET_PREFIX
 
         self.timings.clear()
-        self.cases_dir = (Path(config.config_file_path or ".").parent / self.config.cases_dir).resolve()
+        # abspath, not resolve: paths are compared with MkDocs' own (absolute, unresolved) docs_dir.
+        self.cases_dir = Path(os.path.abspath(Path(config.config_file_path or ".").parent / self.config.cases_dir))
         css, js = ASSET_PREFIX + "cases.css", ASSET_PREFIX + "cases.js"
         if css not in [str(c) for c in config.extra_css]:
             config.extra_css.append(css)
@@ -84,8 +88,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
             pages.add_pages(files, config, plan)
             urls = {f.src_uri: f.url for f in files}
             case_urls = {c.id: urls[plan.case_uri(c.id)] for c in corpus.cases}
-            root = Path(config.config_file_path or ".").parent
-            paths = {c.id: exports.repo_path(c, root) for c in corpus.cases}
+            root = os.path.abspath(Path(config.config_file_path or ".").parent)
+            paths = {c.id: pages.relative_source(c, root) for c in corpus.cases}
             exported = exports.build_exports(corpus.cases, case_urls, paths)
             pages.add_static(files, config, plan, exported)
             urls.update({f.src_uri: f.url for f in files})
@@ -102,6 +106,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         log.info(f"事例 {len(corpus.cases)} 件からページ {len(plan.targets)} 枚を作ります")
         return files
 
+    # Early: other plugins must not treat the (empty) source of a generated page as content.
+    @event_priority(50)
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Give generated pages their (escaped) title; their body is rendered in ``on_page_content``."""
         if not self.config.enabled or self.plan is None:
@@ -131,6 +137,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
             return f"{facet.title}: {term.label}", f"{facet.title}「{term.label}」の地方創生の事例"
         return "データのダウンロード", "すべての事例の CSV・JSON と事例ファイルの JSON Schema"
 
+    # Early: plugins that read page HTML after us (search) get the rendered case, not an empty page.
+    @event_priority(50)
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Render generated pages; fill ``<!-- yokoten:… -->`` blocks of hand-written pages."""
         if not self.config.enabled or self.plan is None or self.renderer is None or self.corpus is None:
@@ -165,6 +173,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
 
         return _MARKER.sub(replace, html)
 
+    # Any order: it only reports.
+    @event_priority(0)
     def on_post_build(self, config: MkDocsConfig) -> None:
         """Report the time spent in this plugin (the build's own total is logged by MkDocs)."""
         if not self.config.enabled:
@@ -173,6 +183,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         detail = ", ".join(f"{hook} {seconds:.2f}s" for hook, seconds in sorted(self.timings.items()))
         log.info(f"yokoten/cases: {total:.2f}s ({detail})")
 
+    # Any order: adding a watched path commutes with other plugins' watches.
+    @event_priority(0)
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: object) -> LiveReloadServer | None:
         """Rebuild when a case file changes (cases/ lives outside docs/, so MkDocs does not watch it)."""
         if self.config.enabled and self.cases_dir.is_dir():

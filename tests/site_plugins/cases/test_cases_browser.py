@@ -101,7 +101,7 @@ def test_home_map_tile_leads_to_its_prefecture(session: Session) -> None:
     page.locator('a.yk-tile[data-pref="01"]').click()
     page.wait_for_url(session.base + "prefectures/hokkaido/")
     assert page.locator("h1").inner_text() == "都道府県: 北海道"
-    assert page.locator("table.yk-cases tbody tr").count() == 2
+    assert page.locator(".yk-cases tbody tr").count() == 2
     session.check()
 
 
@@ -113,7 +113,7 @@ def test_case_page_shows_card_kpi_chart_and_sources(session: Session) -> None:
     charts = page.locator("svg[role=img]")
     assert charts.count() == 2 and charts.first.is_visible()
     assert charts.first.bounding_box()["height"] > 50  # type: ignore[index]
-    assert page.locator("table.yk-kpis td.yk-num").all_inner_texts() == ["80%", "50%"]
+    assert page.locator(".yk-kpis td.yk-num").all_inner_texts() == ["80%", "50%"]
     assert page.locator("#sources + ol a").first.get_attribute("href") == "https://www.example.jp/kamiyama?a=1&b=2"
     session.check()
 
@@ -127,13 +127,13 @@ def test_theme_list_sorts_and_narrows_in_the_page(session: Session) -> None:
     assert count.inner_text() == "2 / 2 件"
     page.locator("[data-yk-filter]").fill("神山")
     assert count.inner_text() == "1 / 2 件"
-    assert page.locator("table.yk-cases tbody tr:visible").count() == 1
+    assert page.locator(".yk-cases tbody tr:visible").count() == 1
     page.locator("[data-yk-filter]").fill("")
     page.locator("[data-yk-sort]").select_option("pop-asc")
-    first = page.locator("table.yk-cases tbody tr").first
+    first = page.locator(".yk-cases tbody tr").first
     assert "海士町" in first.inner_text()  # 2,267 people, fewer than 神山町's 4,652
     page.locator("[data-yk-sort]").select_option("pop-desc")
-    assert "神山町" in page.locator("table.yk-cases tbody tr").first.inner_text()
+    assert "神山町" in page.locator(".yk-cases tbody tr").first.inner_text()
     band = page.locator("[data-yk-band]")
     assert band.locator("option").all_inner_texts() == ["すべて", "〜1万人"]  # only the bands present
     session.check()

@@ -104,7 +104,7 @@ def test_prefecture_without_cases_says_so_and_links_to_contributing(site: Path, 
     doc = kit.parse(site / "prefectures" / "kyoto" / "index.html")
     assert "都道府県「京都府」の事例はまだありません。" in doc.text
     assert "../../contributing/" in {e.attrs["href"] for e in doc.find("a")}
-    assert not doc.find("table", class_="yk-cases")
+    assert not doc.find("div", class_="yk-cases")
 
 
 def test_home_counts_and_tile_map(site: Path, kit: Any) -> None:
@@ -296,4 +296,49 @@ def test_serve_watches_the_cases_folder(tmp_path: Path) -> None:
     plugin.on_config(config)
     server = Server()
     plugin.on_serve(server, config, None)  # type: ignore[arg-type]
-    assert server.watched == [str((tmp_path / "cases").resolve())]
+    assert server.watched == [str(tmp_path / "cases")]
+
+
+@pytest.mark.slow
+def test_mkdocs_serve_rebuilds_when_a_case_changes(tmp_path: Path, kit: Any) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    kit.copy_fixture(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/cases/kamiyama-satellite-office/"
+
+    def title() -> str:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            match = re.search(r"<h1>([^<]*)</h1>", response.read().decode("utf-8"))
+            return match.group(1) if match else ""
+
+    def wait_for(expected: str) -> bool:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if title() == expected:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.3)
+        return False
+
+    try:
+        assert wait_for("空き家を活用したサテライトオフィス誘致")
+        case = tmp_path / "cases" / "36-tokushima" / "kamiyama-satellite-office.md"
+        case.write_text(case.read_text(encoding="utf-8").replace("title: 空き家を活用したサテライトオフィス誘致", "title: 書き換えた題名"),
+                        encoding="utf-8")
+        assert wait_for("書き換えた題名")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -91,8 +91,9 @@ def test_header_box_shows_our_engine_results(page: tuple[Any, str], site: Path) 
     tab.keyboard.type("空き家 移住")  # Material queries on keyup, as a person types
     expected = search_with_node("空き家 移住", _export(site), limit=10)
     first = expected["results"][0]["id"]
-    tab.wait_for_function("id => [...document.querySelectorAll('.md-search-result__item a')].some(a => a.href.includes('/' + id + '/'))",
-                          arg=first, timeout=15000)
+    # Results are redrawn on every keyup: wait until the list is the one of the whole query.
+    tab.wait_for_function("id => { const a = document.querySelector('.md-search-result__item a'); return a && a.href.includes('/' + id + '/'); }",
+                          arg=first, timeout=20000)
     links = tab.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.getAttribute('href'))")
     first_case = links[0].rstrip("/").split("/")[-1]
     assert first_case == expected["results"][0]["id"]

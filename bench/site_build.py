@@ -49,6 +49,7 @@ def _site_stats(site_dir: Path) -> dict[str, float]:
         "case_page_kb_mean": sum(sizes) / len(sizes) / 1024 if sizes else 0,
         "case_page_kb_max": sizes[-1] / 1024 if sizes else 0,
         "browse_mb": sum(p.stat().st_size for p in files if p.suffix == ".html" and "/cases/" not in p.as_posix()) / 1e6,
+        "largest_page_kb": max((p.stat().st_size for p in files if p.suffix == ".html"), default=0) / 1024,
     }
 
 
@@ -101,16 +102,17 @@ def report(rows: list[dict[str, Any]]) -> str:
         "`bench/site_synthetic.py` (fixed seed; 1,500–3,000 characters of body, 0–3 KPIs, a tenth joint cases).",
         "",
         "| cases | build (s) | peak memory (MB) | site (MB) | site per case (KB) | HTML pages | case page mean / max (KB) "
-        "| browse pages (MB) | plugin (s) | plugin share | plugin share without related cases | load avg before / after |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| browse pages (MB) | largest page (KB) | plugin (s) | plugin share | plugin share without related cases | load avg before / after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         plugin = sum(r["plugin"].values())
         related = r["plugin"].get("on_files: related cases", 0.0)
+        largest = f"{r['largest_page_kb']:,.0f}" if "largest_page_kb" in r else "—"
         lines.append(
             f"| {r['cases']:,} | {r['total']:.1f} | {r['peak_mb']:.0f} | {r['site_mb']:.1f} | {r['site_mb'] * 1e3 / r['cases']:.1f} "
             f"| {r['html_pages']:,} | {r['case_page_kb_mean']:.1f} / {r['case_page_kb_max']:.1f} | {r['browse_mb']:.1f} "
-            f"| {plugin:.1f} | {plugin / r['total']:.0%} | {(plugin - related) / (r['total'] - related):.0%} "
+            f"| {largest} | {plugin:.1f} | {plugin / r['total']:.0%} | {(plugin - related) / (r['total'] - related):.0%} "
             f"| {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
         )
     lines += ["", "Time inside the plugin, by hook (s):", "",

@@ -182,8 +182,10 @@ class _Records:
 
 
 def _record(prepared: PreparedCase) -> bytes:
+    # Only surfaces that differ from their term (子ども for 子供): the others are implied, and the file stays small.
+    surfaces = {t: [s for s in forms if s != t] for t, forms in prepared.surfaces.items()}
     data = {"bag": prepared.bag, "hash": prepared.hash, "id": prepared.id, "meta": prepared.meta,
-            "surfaces": prepared.surfaces}
+            "surfaces": {t: forms for t, forms in surfaces.items() if forms}}
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
@@ -197,6 +199,17 @@ def validator_fingerprint() -> str:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+class _NothingChanged(Exception):
+    """Raised inside a build to abandon the new generation when the old one is identical."""
+
+
+def _same(new: dict[str, dict[str, Any]], old: dict[str, dict[str, Any]]) -> bool:
+    """Same cases from the same files with the same bytes (offsets aside)."""
+    if new.keys() != old.keys():
+        return False
+    return all((e["file"], e["raw"], e["hash"]) == (old[k]["file"], old[k]["raw"], old[k]["hash"]) for k, e in new.items())
 
 
 def _id_line(path: Path) -> int:
@@ -379,6 +392,8 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
                 for case_id in sorted(set(old.entries) - set(seen)):
                     writer.delete_by_term("id", case_id)
                     stats.removed += 1
+                if not stats.full and _same(records.index, old.entries):
+                    raise _NothingChanged
                 writer.commit()
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -392,6 +407,12 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
             stats.cases = len(seen)
             _write_sidecars(target, stats)
             final = _swap(index_path, target)
+        except _NothingChanged:
+            # Every file is byte for byte as indexed: keep the live generation as it is.
+            shutil.rmtree(target, ignore_errors=True)
+            assert previous is not None
+            final = previous
+            stats.cases, stats.reason = len(seen), "変更なし"
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise

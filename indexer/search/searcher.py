@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import add, ge, mul, or_
+from operator import add, ge, mul, or_, truediv
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from indexer.search.snippets import make_snippet
 
 SORTS = ("relevance", "newest")
 _CACHE_TERMS = 4096
+_SPARSE_PHRASE = 64  # up to this many cases, a thesaurus phrase is scored case by case
 _CACHE_VECTORS = 768  # dense vectors: 80 KB each at 10,000 cases
 
 Impacts = dict[int, float]
@@ -294,14 +295,27 @@ class Searcher:
         for weight, variant in variants:
             found = [self.impacts("words", t) for t in variant.terms]
             parts = [impacts for _, impacts in found] + [self.impacts("pairs", p)[1] for p in variant.pairs]
+            parts.sort(key=len)  # intersect from the rarest part: usually a handful of cases
             docs = functools.reduce(lambda acc, p: acc & p.keys(), parts[1:], set(parts[0]))
+            # The alternative stands for the query's own words: their idf, its term frequencies:
+            # value = weight · own_idf · (Σ impact/idf) / len(alternative), where found as a phrase.
+            factor = weight * own_idf
+            if len(docs) <= _SPARSE_PHRASE:
+                for docnum in docs:
+                    value = factor * (sum(impacts[docnum] / idf for idf, impacts in found) / len(variant.terms))
+                    if value > score[docnum]:
+                        score[docnum] = value
+                    share[docnum] = 1.0
+                continue
+            total = [0.0] * size  # many cases: the same arithmetic, one C-level pass per term
+            for (idf, _), term in zip(found, variant.terms, strict=True):
+                total = list(map(add, total, map(truediv, self.dense("words", term)[1], repeat(idf))))
+            mask = [0.0] * size
             for docnum in docs:
-                # The alternative stands for the query's own words: their idf, its term frequencies.
-                saturation = sum(impacts[docnum] / idf for idf, impacts in found) / len(variant.terms)
-                value = weight * own_idf * saturation
-                if value > score[docnum]:
-                    score[docnum] = value
-                share[docnum] = 1.0
+                mask[docnum] = 1.0
+            values = map(mul, map(mul, repeat(factor), map(truediv, total, repeat(len(variant.terms)))), mask)
+            score = list(map(max, score, values))
+            share = list(map(max, share, mask))
         return max(i for i, _ in own), score, share
 
     def _score(self, plan: analysis.QueryPlan) -> dict[int, tuple[float, bool]]:

@@ -46,8 +46,10 @@ def test_rebuild_analyses_only_what_changed(cases: Path, tmp_path: Path) -> None
     index = tmp_path / "index"
     first = build_index(cases, index, progress=False)
     assert (first.cases, first.added, first.full) == (9, 9, True)
+    live = current_generation(index)
     again = build_index(cases, index, progress=False)
     assert (again.unchanged, again.added, again.updated, again.full) == (9, 0, 0, False)
+    assert current_generation(index) == live  # nothing changed: the live generation stays
 
     edit(cases / "36-tokushima" / "kamiyama-satellite.md", "title: 空き家を改修したサテライトオフィスの誘致",
          "title: 空き家を改修したサテライトオフィスとジビエ料理")

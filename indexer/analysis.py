@@ -552,7 +552,9 @@ def _find_places(items: list[Word]) -> tuple[list[str], set[int]]:
                 continue
             name = "".join(w.surface for w in span)
             after = items[i + size] if i + size < len(items) else None
-            if name in names and not (after and after.pos == span[-1].pos + 1 and after.surface in _MUNICIPALITY_SUFFIX):
+            # 京都市 is a municipality, and 東京から (from Tokyo) is where people come from: words, not places.
+            follows = after.surface if after and after.pos == span[-1].pos + 1 else ""
+            if name in names and follows not in _MUNICIPALITY_SUFFIX and follows != "から":
                 found.append(name)
                 used.update(range(i, i + size))
                 i += size

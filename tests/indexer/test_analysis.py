@@ -167,6 +167,10 @@ def test_query_plan_is_not_fooled_by_look_alike_places() -> None:
     assert analyze_query("京都市 観光").prefectures == ()  # a municipality, matched as words instead
     assert analyze_query("京都 観光").prefectures == ("26",)
     assert analyze_query("徳島県").prefectures == ("36",)
+    # "from Tokyo": where migrants come from, not where the case is.
+    plan = analyze_query("首都圏からの移住")
+    assert plan.prefectures == () and ("首都",) in [u.terms for u in plan.units]
+    assert analyze_query("九州への移住").prefectures[0] == "40"
 
 
 def test_stop_words_are_ignored_unless_nothing_else_is_left() -> None:

@@ -27,6 +27,18 @@ def _handler(args: argparse.Namespace) -> int:
     except BuildLocked as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 1
+    if args.browser:
+        from indexer.browser_export import write_browser_index
+        from indexer.loader import load_cases
+        from indexer.search.build import current_generation
+
+        generation = current_generation(args.index)
+        if generation is None:
+            print(f"エラー: 索引が見つからないため、ブラウザ用の索引を書き出せません: {args.index}", file=sys.stderr)
+            return 1
+        write_browser_index(load_cases([cases]), generation / "browser")
+        if not args.quiet:
+            print(f"ブラウザ用の索引を {(generation / 'browser').as_posix()} に書き出しました")
     if not args.quiet:
         size = stats.size_bytes / 1_000_000
         print(f"{stats.cases} 件の事例の索引を {args.index} に作りました（{stats.reason}: 追加 {stats.added}、更新 {stats.updated}、"
@@ -42,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--index", default="index", help="索引フォルダ（既定: index）")
     parser.add_argument("--full", action="store_true", help="変更のない事例も含めてすべて作り直す")
     parser.add_argument("--quiet", action="store_true", help="進み具合と結果を表示しない")
+    parser.add_argument("--browser", action="store_true",
+                        help="ブラウザ用の索引（サイトの検索と search --engine browser が使う）も索引フォルダの中に書き出す")
     parser.set_defaults(func=_handler)
 
 

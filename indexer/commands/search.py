@@ -101,6 +101,8 @@ def _handler(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError(f"--limit は 1 以上の整数にしてください（受け取った値: {args.limit}）")
     filters = filters_from_args(args)
+    if args.engine == "browser":
+        return _browser_handler(args, filters)
     try:
         searcher = open_searcher(Path(args.index))
     except IndexMissing:
@@ -116,6 +118,22 @@ def _handler(args: argparse.Namespace) -> int:
             print(json.dumps(response.to_dict(), ensure_ascii=False, sort_keys=True))
         else:
             _print_readable(response, searcher, args.limit)
+    return 0
+
+
+def _browser_handler(args: argparse.Namespace, filters: dict[str, list[str]]) -> int:
+    """Run the site's JavaScript engine under Node on the browser export; same JSON as the default engine."""
+    from indexer.browser_engine import BrowserEngineError, search_with_node
+
+    if not args.json:
+        raise UsageError("--engine browser は --json と一緒に指定してください")
+    try:
+        options: dict[str, Any] = dict(filters)  # facet filters only; typed loosely for the keyword splat
+        result = search_with_node(args.query, Path(args.index), sort=args.sort, limit=args.limit, **options)
+    except BrowserEngineError as exc:
+        print(f"{exc}（ブラウザ用の索引は python -m indexer build --browser --index {args.index} で作ります）", file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False, sort_keys=True))
     return 0
 
 
@@ -136,6 +154,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=10, help="表示する件数（既定: 10）")
     parser.add_argument("--json", action="store_true", help="JSON で出力する")
     parser.add_argument("--explain", action="store_true", help="検索語の解析結果を標準エラーに出力する")
+    parser.add_argument("--engine", choices=["whoosh", "browser"], default="whoosh",
+                        help="browser: サイトと同じ JavaScript エンジンを Node で実行する（--json のみ。build --browser が必要）")
     parser.set_defaults(func=_handler)
 
 

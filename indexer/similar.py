@@ -139,7 +139,7 @@ def similar_from_stream(stream: Callable[[], Iterable[tuple[str, Mapping[str, fl
                 scores[other] += weight * other_weight
         scores.pop(own, None)
         # Highest score first, then lowest id: nsmallest over (-score, number), compared in C.
-        best = heapq.nsmallest(limit, zip(map(neg, scores.values()), scores.keys()))
+        best = heapq.nsmallest(limit, zip(map(neg, scores.values()), scores.keys(), strict=True))
         result[by_number[own]] = [by_number[other] for score, other in best if score < 0]
     return result
 

@@ -257,6 +257,7 @@ class Searcher:
 
         last = scoring.WEAK_LAST
         rank = self._id_rank
+        keys: list[tuple[Any, ...]]
         if sort == "newest":
             newest = self._newest_rank
             keys = [(last and w, newest[n], -v, rank[n], n) for n, (v, w) in scored.items()]

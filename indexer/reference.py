@@ -111,6 +111,15 @@ def prefectures() -> dict[str, Prefecture]:
     return result
 
 
+def find_prefecture(text: str) -> Prefecture | None:
+    """A prefecture by code (36 or 036), 6-digit code, name (徳島県), short name (徳島) or romaji (tokushima)."""
+    text = text.strip()
+    for pref in prefectures().values():
+        if text.lower() in (pref.code, pref.code.lstrip("0"), pref.lg_code, pref.name, pref.short, pref.romaji):
+            return pref
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def local_governments() -> dict[str, LocalGovernment]:
     """All local governments by 6-digit code (北方領土 villages included, as in 総務省's list)."""

@@ -44,18 +44,9 @@ def resolve_body(name_or_code: str, prefecture: str | None = None) -> list[refer
         return [body] if body else []
     found = reference.find_by_name(text)
     if prefecture:
-        pref = find_prefecture(prefecture)
+        pref = reference.find_prefecture(prefecture)
         found = [b for b in found if pref is not None and b.pref_code == pref.code]
     return found
-
-
-def find_prefecture(text: str) -> reference.Prefecture | None:
-    """A prefecture by code (36), name (徳島県), short name (徳島) or romaji (tokushima)."""
-    text = text.strip()
-    for pref in reference.prefectures().values():
-        if text in (pref.code, pref.name, pref.short, pref.romaji, str(int(pref.code))):
-            return pref
-    return None
 
 
 def case_path(cases_dir: Path, case: NewCase) -> Path:

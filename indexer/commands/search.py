@@ -29,9 +29,9 @@ def _vocab_choice(vocab: str, value: str, flag: str) -> str:
 def _pref_choice(value: str) -> str:
     from indexer import reference
 
-    for pref in reference.prefectures().values():
-        if value.lower() in (pref.code, pref.code.lstrip("0"), pref.name, pref.short, pref.romaji, pref.lg_code):
-            return pref.code
+    pref = reference.find_prefecture(value)
+    if pref is not None:
+        return pref.code
     raise UsageError(f"--pref に使えない値です: {value}（都道府県名・略称・2桁のコード・ローマ字で指定してください。例: 徳島県、徳島、36、tokushima）")
 
 

@@ -1,34 +1,36 @@
 """Query an index: BM25F impacts read from whoosh postings, thesaurus units, places, years, facets.
 
 The ranking follows :mod:`indexer.search.scoring` exactly; whoosh is used as the postings store.
+Sums over all cases run in numpy, element by element and in the order of the formulas, so every
+score is the float that plain Python arithmetic gives (the browser engine computes the same).
 Per-term impacts depend only on the index, so they are cached per searcher (warm queries are fast).
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
-import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import add, ge, mul, or_, truediv
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from indexer import analysis
 from indexer.search import scoring
 from indexer.search.build import current_generation, read_json
 from indexer.search.schema import FACETS
-from indexer.search.snippets import make_snippet
+from indexer.search.snippets import make_snippet, snippet_targets
 
 SORTS = ("relevance", "newest")
-_CACHE_TERMS = 4096
+_CACHE_POSTINGS = 8_000_000  # cached (docnum, impact) pairs over all terms, 16 bytes each
 _SPARSE_PHRASE = 64  # up to this many cases, a thesaurus phrase is scored case by case
-_CACHE_VECTORS = 768  # dense vectors: 80 KB each at 10,000 cases
 
-Impacts = dict[int, float]
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 
 class IndexMissing(Exception):
@@ -71,48 +73,111 @@ class SearchResponse:
                 "facets": self.facets}
 
 
-def _read_postings(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:
-    """All (docnum, weight) postings of a term, skipping deleted documents.
+@dataclass(frozen=True)
+class TermImpacts:
+    """The BM25F impacts of one term: its idf, the cases having it (ascending docnums) and their impacts."""
 
-    Reads whole whoosh blocks at once when possible: one Python call per block instead of per posting.
+    idf: float
+    docs: Ints
+    values: Floats
+
+    def dense(self, size: int) -> Floats:
+        """One slot per docnum, 0.0 where the term is absent."""
+        vector = np.zeros(size)
+        vector[self.docs] = self.values
+        return vector
+
+    def at(self, docs: Ints) -> list[float]:
+        """Impacts at some of the term's own cases (``docs`` ascending, all in ``self.docs``)."""
+        values: list[float] = self.values[np.searchsorted(self.docs, docs)].tolist()
+        return values
+
+
+_NO_IDS: Ints = np.zeros(0, dtype=np.int64)
+_NO_FLOATS: Floats = np.zeros(0)
+
+
+def _read_postings(reader: Any, fieldname: str, term: str) -> tuple[Ints, Floats]:
+    """All (docnum, weight) postings of a term in docnum order, skipping deleted documents.
+
+    Decodes whole whoosh blocks into arrays (ids are stored as deltas, weights as 32-bit floats) instead
+    of stepping a matcher one posting at a time.
     """
     from whoosh.codec.whoosh3 import W3LeafMatcher
     from whoosh.matching.wrappers import FilterMatcher
 
-    ids: list[int] = []
-    weights: list[float] = []
+    id_parts: list[Ints] = []
+    weight_parts: list[Floats] = []
     for leaf, base in reader.leaf_readers():
         if (fieldname, term) not in leaf:
             continue
         matcher = leaf.postings(fieldname, term)
-        deleted: frozenset[int] | set[int] = frozenset()
+        deleted: Iterable[int] = ()
         if isinstance(matcher, FilterMatcher):
             deleted = leaf.deleted_docs_set
             matcher = matcher.child
-        if isinstance(matcher, W3LeafMatcher):
+        ids: list[Ints] = []
+        weights: list[Floats] = []
+        if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
             while matcher.is_active():
-                if matcher._ids is None:
-                    matcher._read_ids()
-                if matcher._weights is None:
-                    matcher._read_weights()
-                start = matcher._i
-                block_ids = matcher._ids[start:]
-                block_weights = matcher._weights[start:]
-                if deleted:
-                    pairs = [(i, w) for i, w in zip(block_ids, block_weights, strict=True) if i not in deleted]
-                    ids.extend(base + i for i, _ in pairs)
-                    weights.extend(w for _, w in pairs)
+                if matcher._data is None:
+                    matcher._read_data()
+                deltas, packed, _ = matcher._data
+                count, start = matcher._blocklength, matcher._i
+                ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64))[start:])
+                # Whoosh's own decoding (W3LeafMatcher._read_weights): None = all 1.0, one float = all equal.
+                if packed is None:
+                    weights.append(np.ones(count - start))
+                elif isinstance(packed, float):
+                    weights.append(np.full(count - start, np.float32(packed), dtype=np.float64))
                 else:
-                    ids.extend(base + i for i in block_ids)
-                    weights.extend(block_weights)
+                    weights.append(np.asarray(packed, dtype=np.float64)[start:])
                 matcher._next_block()
         else:
+            plain: list[tuple[int, float]] = []
             while matcher.is_active():
-                if matcher.id() not in deleted:
-                    ids.append(base + matcher.id())
-                    weights.append(matcher.weight())
+                plain.append((matcher.id(), matcher.weight()))
                 matcher.next()
-    return ids, weights
+            ids.append(np.array([i for i, _ in plain], dtype=np.int64))
+            weights.append(np.array([w for _, w in plain], dtype=np.float64))
+        if not ids:
+            continue  # every posting here belongs to a deleted document (the filter skipped them all)
+        leaf_ids, leaf_weights = np.concatenate(ids), np.concatenate(weights)
+        if deleted:
+            keep = ~np.isin(leaf_ids, np.fromiter(deleted, dtype=np.int64))
+            leaf_ids, leaf_weights = leaf_ids[keep], leaf_weights[keep]
+        id_parts.append(leaf_ids + base)
+        weight_parts.append(leaf_weights)
+    if not id_parts:
+        return _NO_IDS, _NO_FLOATS
+    return np.concatenate(id_parts), np.concatenate(weight_parts)
+
+
+def _intersect(small: Ints, large: Ints) -> Ints:
+    """Docnums in both ascending arrays (binary search of the smaller one's in the larger one)."""
+    if not len(small) or not len(large):
+        return _NO_IDS
+    at = np.searchsorted(large, small)
+    found: Ints = small[large[np.minimum(at, len(large) - 1)] == small]
+    return found
+
+
+def round_scores(values: Floats) -> Floats:
+    """``round(v, SCORE_DECIMALS)`` of every value, the very float Python's ``round`` gives.
+
+    ``rint(v · 10^d) / 10^d`` is that float unless the product lies within its own rounding error of a
+    half (Python rounds the exact binary value); those rare values, and huge ones, go through ``round``.
+    """
+    digits = scoring.SCORE_DECIMALS
+    if not 0 <= digits <= 15:
+        return np.array([round(v, digits) for v in values.tolist()], dtype=np.float64)
+    scale = 10.0**digits
+    scaled = values * scale
+    rounded: Floats = np.rint(scaled) / scale
+    doubtful = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-3) | ~(np.abs(values) < 1e6)
+    for index in np.flatnonzero(doubtful).tolist():
+        rounded[index] = round(float(values[index]), digits)
+    return rounded
 
 
 class Searcher:
@@ -135,25 +200,30 @@ class Searcher:
         self.live = [n for n, d in enumerate(self.docs) if d is not None]
         self.count = len(self.live)
         self.by_id = {d["id"]: n for n, d in enumerate(self.docs) if d is not None}
-        self._norms: dict[str, list[float]] = {}
+        self._size = len(self.docs)
+        self._live = np.array(self.live, dtype=np.int64)
+        self._norms: dict[str, Floats] = {}
         fields = {name: b for name, (_, b) in scoring.WORD_FIELDS.items()}
         fields.update(pairs=scoring.PAIR_B, ngrams=scoring.NGRAM_B)
         for name, b in fields.items():
             lengths = [d["len"].get(name, 0.0) if d else 0.0 for d in self.docs]
             average = sum(lengths[n] for n in self.live) / self.count if self.count else 0.0
-            self._norms[name] = [scoring.length_norm(length, average, b) for length in lengths]
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Impacts]] = OrderedDict()
-        self._dense: OrderedDict[tuple[str, str], tuple[float, list[float]]] = OrderedDict()
+            self._norms[name] = np.array([scoring.length_norm(length, average, b) for length in lengths], dtype=np.float64)
+        self._cache: OrderedDict[tuple[str, str], TermImpacts] = OrderedDict()
+        self._cached = 0  # postings held by the cache
         self._facet_index: dict[str, dict[str, set[int]]] = {}
+        self._facet_table_cache: tuple[list[tuple[str, str]], Ints, Ints] | None = None
         # Ties are broken by case id: its rank among all ids, so sort keys are plain numbers.
         ordered = sorted(self.live, key=lambda n: self.docs[n]["id"])  # type: ignore[index]
-        self._id_rank = [0] * len(self.docs)
+        id_rank = [0] * len(self.docs)
         for position, docnum in enumerate(ordered):
-            self._id_rank[docnum] = position
+            id_rank[docnum] = position
+        self._id_rank: Ints = np.array(id_rank, dtype=np.int64)
         # --sort newest: start year, then last update, both descending; equal dates share a rank.
         dates = {n: (-d["start_year"], _neg_date(d["updated"])) for n, d in enumerate(self.docs) if d is not None}
         date_rank = {date: position for position, date in enumerate(sorted(set(dates.values())))}
-        self._newest_rank = [date_rank[dates[n]] if n in dates else 0 for n in range(len(self.docs))]
+        self._newest_rank: Ints = np.array([date_rank[dates[n]] if n in dates else 0 for n in range(len(self.docs))],
+                                           dtype=np.int64)
 
     def __enter__(self) -> Searcher:
         return self
@@ -168,59 +238,49 @@ class Searcher:
 
     # ------------------------------------------------------------------ impacts
 
-    def impacts(self, kind: str, term: str) -> tuple[float, Impacts]:
-        """``(idf, {docnum: impact})`` of a term: ``kind`` is ``"words"``, ``"pairs"`` or ``"ngrams"``."""
+    def term_impacts(self, kind: str, term: str) -> TermImpacts:
+        """The impacts of a term: ``kind`` is ``"words"``, ``"pairs"`` or ``"ngrams"`` (cached per searcher)."""
         key = (kind, term)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        tf: dict[int, float] = {}
         if kind == "words":
+            tf = np.zeros(self._size)
+            present = np.zeros(self._size, dtype=bool)
             for name, (weight, _) in scoring.WORD_FIELDS.items():
-                norms = self._norms[name]
-                ids, tfs = _read_postings(self._reader, name, term)
-                for docnum, value in zip(ids, tfs, strict=True):
-                    tf[docnum] = tf.get(docnum, 0.0) + weight * value / norms[docnum]
+                ids, values = _read_postings(self._reader, name, term)
+                tf[ids] += weight * values / self._norms[name][ids]
+                present[ids] = True
+            docs = np.flatnonzero(present).astype(np.int64)
+            found = tf[docs]
         else:
-            norms = self._norms[kind]
-            ids, tfs = _read_postings(self._reader, kind, term)
-            tf = {docnum: value / norms[docnum] for docnum, value in zip(ids, tfs, strict=True)}
-        idf = scoring.idf(len(tf), self.count)
-        result = (idf, {docnum: idf * scoring.saturate(value) for docnum, value in tf.items()})
+            docs, values = _read_postings(self._reader, kind, term)
+            found = values / self._norms[kind][docs]
+        idf = scoring.idf(len(docs), self.count)
+        result = TermImpacts(idf, docs, idf * scoring.saturate(found))  # type: ignore[arg-type]
         self._cache[key] = result
-        if len(self._cache) > _CACHE_TERMS:
-            self._cache.popitem(last=False)
+        self._cached += len(docs) + 1
+        while self._cached > _CACHE_POSTINGS and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached -= len(dropped.docs) + 1
         return result
 
-    def dense(self, kind: str, term: str) -> tuple[float, list[float]]:
-        """``(idf, impacts)`` with one slot per docnum (0.0 where absent), for C-speed vector sums."""
-        key = (kind, term)
-        cached = self._dense.get(key)
-        if cached is not None:
-            self._dense.move_to_end(key)
-            return cached
-        idf, impacts = self.impacts(kind, term)
-        vector = [0.0] * len(self.docs)
-        for docnum, value in impacts.items():
-            vector[docnum] = value
-        self._dense[key] = (idf, vector)
-        if len(self._dense) > _CACHE_VECTORS:
-            self._dense.popitem(last=False)
-        return idf, vector
+    def impacts(self, kind: str, term: str) -> tuple[float, dict[int, float]]:
+        """``(idf, {docnum: impact})`` of a term (see :meth:`term_impacts`)."""
+        found = self.term_impacts(kind, term)
+        return found.idf, dict(zip(found.docs.tolist(), found.values.tolist(), strict=True))
 
     # ------------------------------------------------------------------ search
 
-    def _allowed(self, filters: Mapping[str, Iterable[str]] | None) -> set[int] | None:
+    def _allowed(self, filters: Mapping[str, Iterable[str]] | None) -> Bools | None:
         active = {k: {str(v) for v in vs} for k, vs in (filters or {}).items() if vs}
         if not active:
             return None
-        allowed = set()
-        for docnum in self.live:
-            doc = self.docs[docnum]
-            assert doc is not None
-            if all(_values(doc, facet) & wanted for facet, wanted in active.items()):
-                allowed.add(docnum)
+        allowed = np.zeros(self._size, dtype=bool)
+        allowed[self._live] = True
+        for facet, wanted in active.items():
+            allowed &= self._mask(facet, wanted)
         return allowed
 
     def search(self, query: str | analysis.QueryPlan, *, filters: Mapping[str, Iterable[str]] | None = None,
@@ -244,139 +304,149 @@ class Searcher:
             messages.append(f"検索語が長いため、先頭の {analysis.MAX_QUERY_CHARS} 文字（{analysis.MAX_UNITS} 語まで）で検索しました")
         if plan.ignored:
             messages.append("次の語は検索に使いませんでした: " + "、".join(plan.ignored))
-        scored: dict[int, tuple[float, bool]] = {}
+        chosen, scores, weak = _NO_IDS, _NO_FLOATS, np.zeros(0, dtype=bool)
         if not plan.normalized.strip():
-            scored = {n: (0.0, False) for n in self.live}
+            chosen, scores, weak = self._live, np.zeros(len(self._live)), np.zeros(len(self._live), dtype=bool)
             sort = "newest" if sort == "relevance" else sort
         elif plan.is_empty:
             messages.append("検索できる語がありません（記号や絵文字だけでは検索できません）")
         else:
-            scored = self._score(plan)
+            chosen, scores, weak = self._score(plan)
         if allowed is not None:
-            scored = {n: v for n, v in scored.items() if n in allowed}
-
-        last = scoring.WEAK_LAST
-        rank = self._id_rank
-        keys: list[tuple[Any, ...]]
-        if sort == "newest":
-            newest = self._newest_rank
-            keys = [(last and w, newest[n], -v, rank[n], n) for n, (v, w) in scored.items()]
-        else:
-            keys = [(last and w, -v, rank[n], n) for n, (v, w) in scored.items()]
-        order = [key[-1] for key in heapq.nsmallest(max(0, limit), keys)]
-        found = set(scored)
-        facets: dict[str, dict[str, int]] = {}
-        for facet in FACETS:
-            for value, members in sorted(self._docs_by_value(facet).items()):
-                count = len(members & found) if len(members) < len(found) else len(found & members)
-                if count:
-                    facets.setdefault(facet, {})[value] = count
+            keep = allowed[chosen]
+            chosen, scores, weak = chosen[keep], scores[keep], weak[keep]
+        order = self._first(chosen, scores, weak, sort, limit)
+        facets = self._facet_counts(chosen)
         hits = []
-        for docnum in order:
+        targets = snippet_targets(plan, self.lexicon) if snippets and order else None
+        for position in order:
+            docnum = int(chosen[position])
             doc = self.docs[docnum]
             assert doc is not None
-            snippet = self._snippet(docnum, plan) if snippets else ""
-            hits.append(Hit(doc["id"], scored[docnum][0], doc["title"], snippet, scored[docnum][1], docnum))
-        return SearchResponse(plan.text, len(scored), hits, facets, plan, messages)
+            snippet = self._snippet(docnum, plan, targets) if snippets else ""
+            hits.append(Hit(doc["id"], float(scores[position]), doc["title"], snippet, bool(weak[position]), docnum))
+        return SearchResponse(plan.text, len(chosen), hits, facets, plan, messages)
 
-    def _unit_vectors(self, unit: analysis.Unit) -> tuple[float, list[float], list[float] | None]:
+    def _first(self, chosen: Ints, scores: Floats, weak: Bools, sort: str, limit: int) -> list[int]:
+        """Positions (in ``chosen``) of the first ``limit`` results in the order of scoring.py."""
+        if limit <= 0 or not len(chosen):
+            return []
+        first = weak if scoring.WEAK_LAST else np.zeros(len(chosen), dtype=bool)
+        negated = -scores
+        if sort != "newest" and not scoring.WEAK_LAST and limit < len(chosen):
+            # Only cases scoring at least the limit-th best score can be listed: sort those alone.
+            kept = np.flatnonzero(negated <= np.partition(negated, limit - 1)[limit - 1])
+        else:
+            kept = np.arange(len(chosen))
+        keys: list[npt.NDArray[Any]] = [self._id_rank[chosen[kept]], negated[kept]]
+        if sort == "newest":
+            keys.append(self._newest_rank[chosen[kept]])
+        keys.append(first[kept])
+        positions: list[int] = kept[np.lexsort(keys)][:limit].tolist()
+        return positions
+
+    def _facet_counts(self, chosen: Ints) -> dict[str, dict[str, int]]:
+        """Facet value -> number of results having it, for every facet (values in sorted order, no zeros)."""
+        labels, docs, slots = self._facet_table()
+        found = np.zeros(self._size, dtype=bool)
+        found[chosen] = True
+        counts = np.bincount(slots[found[docs]], minlength=len(labels)).tolist()
+        facets: dict[str, dict[str, int]] = {}
+        for (facet, value), count in zip(labels, counts, strict=True):
+            if count:
+                facets.setdefault(facet, {})[value] = count
+        return facets
+
+    def _unit_vectors(self, unit: analysis.Unit) -> tuple[float, Floats, Floats | None]:
         """(unit idf weight, score per docnum, matched share per docnum or None when it is 1 wherever found)."""
-        own = [self.dense("words", t) for t in unit.terms]
+        size = self._size
+        own = [self.term_impacts("words", t) for t in unit.terms]
         variants = [(scoring.SYNONYM_WEIGHT, a) for a in unit.alternatives]
         variants += [(scoring.NARROWER_WEIGHT, n) for n in unit.narrower]
         if len(own) == 1 and not variants:
-            return own[0][0], own[0][1], None  # the common case, without copying
-        own_idf = sum(i for i, _ in own) or 1.0
-        size = len(self.docs)
-        score = [0.0] * size
-        share = [0.0] * size
-        for term_idf, vector in own:
-            score = list(map(add, score, vector))
-            share = list(map(add, share, map(mul, map(bool, vector), repeat(term_idf / own_idf))))
+            return own[0].idf, own[0].dense(size), None  # the common case
+        own_idf = sum(t.idf for t in own) or 1.0
+        score = np.zeros(size)
+        share = np.zeros(size)
+        for term in own:
+            vector = term.dense(size)
+            score = score + vector
+            share = share + (vector != 0) * (term.idf / own_idf)
         for weight, variant in variants:
-            found = [self.impacts("words", t) for t in variant.terms]
-            parts = [impacts for _, impacts in found] + [self.impacts("pairs", p)[1] for p in variant.pairs]
+            found = [self.term_impacts("words", t) for t in variant.terms]
+            parts = [t.docs for t in found] + [self.term_impacts("pairs", p).docs for p in variant.pairs]
             parts.sort(key=len)  # intersect from the rarest part: usually a handful of cases
-            docs = functools.reduce(lambda acc, p: acc & p.keys(), parts[1:], set(parts[0]))
+            docs = functools.reduce(_intersect, parts[1:], parts[0])
             # The alternative stands for the query's own words: their idf, its term frequencies:
             # value = weight · own_idf · (Σ impact/idf) / len(alternative), where found as a phrase.
             factor = weight * own_idf
             if len(docs) <= _SPARSE_PHRASE:
-                for docnum in docs:
-                    value = factor * (sum(impacts[docnum] / idf for idf, impacts in found) / len(variant.terms))
+                columns = [(t.idf, t.at(docs)) for t in found]
+                for row, docnum in enumerate(docs.tolist()):
+                    value = factor * (sum(impacts[row] / idf for idf, impacts in columns) / len(variant.terms))
                     if value > score[docnum]:
                         score[docnum] = value
                     share[docnum] = 1.0
                 continue
-            total = [0.0] * size  # many cases: the same arithmetic, one C-level pass per term
-            for (idf, _), term in zip(found, variant.terms, strict=True):
-                total = list(map(add, total, map(truediv, self.dense("words", term)[1], repeat(idf))))
-            mask = [0.0] * size
-            for docnum in docs:
-                mask[docnum] = 1.0
-            values = map(mul, map(mul, repeat(factor), map(truediv, total, repeat(len(variant.terms)))), mask)
-            score = list(map(max, score, values))
-            share = list(map(max, share, mask))
-        return max(i for i, _ in own), score, share
+            total = np.zeros(size)  # many cases: the same arithmetic over whole vectors
+            for term in found:
+                total = total + term.dense(size) / term.idf
+            mask = np.zeros(size)
+            mask[docs] = 1.0
+            score = np.maximum(score, factor * (total / len(variant.terms)) * mask)
+            share = np.maximum(share, mask)
+        return max(t.idf for t in own), score, share
 
-    def _score(self, plan: analysis.QueryPlan) -> dict[int, tuple[float, bool]]:
-        size = len(self.docs)
-        text = [0.0] * size
-        covered = [0.0] * size
+    def _score(self, plan: analysis.QueryPlan) -> tuple[Ints, Floats, Bools]:
+        """(candidate docnums ascending, their rounded scores, their weak flags)."""
+        size = self._size
+        text = np.zeros(size)
+        covered = np.zeros(size)
         total_weight = 0.0
         for unit in plan.units:
             weight, score, share = self._unit_vectors(unit)
             total_weight += weight
-            text = list(map(add, text, score))
-            matched = map(bool, score) if share is None else share
-            covered = list(map(add, covered, map(mul, matched, repeat(weight))))
+            text = text + score
+            covered = covered + ((score != 0) if share is None else share) * weight
         for pair in plan.pairs:
             # A pair implies both words, so this only raises cases that already match.
-            text = list(map(add, text, map(mul, self.dense("pairs", pair)[1], repeat(scoring.PAIR_WEIGHT))))
-        grams = [0.0] * size
-        gram_count = [0] * size
+            text = text + self.term_impacts("pairs", pair).dense(size) * scoring.PAIR_WEIGHT
+        grams = np.zeros(size)
+        gram_count = np.zeros(size, dtype=np.int64)
         for gram in plan.ngrams:
-            vector = self.dense("ngrams", gram)[1]
-            grams = list(map(add, grams, vector))
-            gram_count = list(map(add, gram_count, map(bool, vector)))
+            vector = self.term_impacts("ngrams", gram).dense(size)
+            grams = grams + vector
+            gram_count = gram_count + (vector != 0)
         gram_total = len(plan.ngrams)
         keep = scoring.NGRAM_KEEP * gram_total - 1e-9
+        in_place = self._mask("pref", plan.prefectures)
+        in_year = self._mask("year", map(str, plan.years))
         if not plan.units and not plan.ngrams:
-            candidates: Iterable[int] = sorted(self._docs_in("pref", plan.prefectures) | self._docs_in("year", map(str, plan.years)))
+            chosen = np.flatnonzero(in_place | in_year)
         elif gram_total:
-            candidates = itertools.compress(range(size), map(or_, map(bool, text), map(ge, gram_count, repeat(keep))))
+            chosen = np.flatnonzero((text != 0) | (gram_count >= keep))
         else:
-            candidates = itertools.compress(range(size), text)
-        in_place = self._docs_in("pref", plan.prefectures)
-        in_year = self._docs_in("year", map(str, plan.years))
-        # Per-case rules of scoring.py, written as comprehensions: 10,000 candidates take a few ms.
-        chosen = list(candidates)
+            chosen = np.flatnonzero(text != 0)
+        # The per-case rules of scoring.py (is_dropped, is_weak, final_score), over all candidates at once.
         if plan.units:
-            coverage = [covered[d] / total_weight for d in chosen]
-            if gram_total:
-                kept = [not scoring.is_dropped(c, gram_count[d] / gram_total) for c, d in zip(coverage, chosen, strict=True)]
-            else:
-                kept = [not scoring.is_dropped(c, 0.0) for c in coverage]
-            chosen = list(itertools.compress(chosen, kept))
-            coverage = list(itertools.compress(coverage, kept))
+            coverage = covered[chosen] / total_weight
+            ngram_coverage = gram_count[chosen] / gram_total if gram_total else np.zeros(len(chosen))
+            kept = ~((coverage < scoring.DROP_COVERAGE) & (ngram_coverage < scoring.NGRAM_KEEP))
+            chosen, coverage = chosen[kept], coverage[kept]
         elif plan.ngrams:
-            coverage = [gram_count[d] / gram_total for d in chosen]
+            coverage = gram_count[chosen] / gram_total
         else:
-            coverage = [1.0] * len(chosen)
+            coverage = np.ones(len(chosen))
         if not plan.units and not plan.ngrams:
-            values = [1.0] * len(chosen)
+            values = np.ones(len(chosen))
         elif gram_total:
-            weight = scoring.NGRAM_WEIGHT
-            values = [text[d] + weight * grams[d] for d in chosen]
+            values = text[chosen] + scoring.NGRAM_WEIGHT * grams[chosen]
         else:
-            values = [text[d] for d in chosen]
-        if in_place or in_year:
-            place, year = scoring.PLACE_FACTOR, scoring.YEAR_FACTOR
-            values = [v * (place if d in in_place else 1.0) * (year if d in in_year else 1.0)
-                      for v, d in zip(values, chosen, strict=True)]
-        values = list(map(round, values, repeat(scoring.SCORE_DECIMALS)))
-        weak = [c < scoring.WEAK_COVERAGE for c in coverage]
-        return dict(zip(chosen, zip(values, weak, strict=True), strict=True))
+            values = text[chosen]
+        if in_place.any() or in_year.any():
+            values = (values * np.where(in_place[chosen], scoring.PLACE_FACTOR, 1.0)
+                      * np.where(in_year[chosen], scoring.YEAR_FACTOR, 1.0))
+        return chosen.astype(np.int64), round_scores(values), coverage < scoring.WEAK_COVERAGE
 
     def _docs_by_value(self, facet: str) -> dict[str, set[int]]:
         """Facet value -> the cases having it (built once per facet)."""
@@ -391,17 +461,35 @@ class Searcher:
             self._facet_index[facet] = index
         return index
 
-    def _docs_in(self, facet: str, values: Iterable[str]) -> set[int]:
-        """Cases having any of ``values`` in ``facet``."""
-        index = self._docs_by_value(facet)
-        found: set[int] = set()
-        for value in values:
-            found |= index.get(value, set())
-        return found
+    def _facet_table(self) -> tuple[list[tuple[str, str]], Ints, Ints]:
+        """Every (facet, value) in output order, and the docnum and slot of each (case, facet value) pair:
+        counting the results per value is then one bincount."""
+        if self._facet_table_cache is None:
+            labels: list[tuple[str, str]] = []
+            docs: list[int] = []
+            slots: list[int] = []
+            for facet in FACETS:
+                index = self._docs_by_value(facet)
+                for value in sorted(index):
+                    docs.extend(sorted(index[value]))
+                    slots.extend([len(labels)] * len(index[value]))
+                    labels.append((facet, value))
+            self._facet_table_cache = (labels, np.array(docs, dtype=np.int64), np.array(slots, dtype=np.int64))
+        return self._facet_table_cache
 
-    def _snippet(self, docnum: int, plan: analysis.QueryPlan) -> str:
+    def _mask(self, facet: str, values: Iterable[str]) -> Bools:
+        """Cases having any of ``values`` in ``facet``, one flag per docnum."""
+        index = self._docs_by_value(facet)
+        mask = np.zeros(self._size, dtype=bool)
+        for value in values:
+            members = index.get(value)
+            if members:
+                mask[list(members)] = True
+        return mask
+
+    def _snippet(self, docnum: int, plan: analysis.QueryPlan, targets: list[str] | None = None) -> str:
         stored = self._reader.stored_fields(docnum)
-        return make_snippet(stored.get("snippet", ""), plan, self.lexicon)
+        return make_snippet(stored.get("snippet", ""), plan, self.lexicon, targets=targets)
 
     @functools.cached_property
     def lexicon(self) -> dict[str, list[str]]:

@@ -21,7 +21,8 @@ LEAD_CHARS = 20
 """Characters shown before the first match of the window."""
 
 
-def _targets(plan: analysis.QueryPlan, lexicon: Mapping[str, Sequence[str]]) -> list[str]:
+def snippet_targets(plan: analysis.QueryPlan, lexicon: Mapping[str, Sequence[str]]) -> list[str]:
+    """The spellings to mark for a query, longest first (compute once per query, pass to :func:`make_snippet`)."""
     terms: set[str] = set()
     phrases: set[str] = set()
     for unit in plan.units:
@@ -51,7 +52,7 @@ def _pattern(targets: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def make_snippet(text: str, plan: analysis.QueryPlan, lexicon: Mapping[str, Sequence[str]],
-                 width: int = SNIPPET_CHARS) -> str:
+                 width: int = SNIPPET_CHARS, targets: Sequence[str] | None = None) -> str:
     """An HTML snippet of ``text`` around the query's words.
 
     Args:
@@ -59,12 +60,14 @@ def make_snippet(text: str, plan: analysis.QueryPlan, lexicon: Mapping[str, Sequ
         plan: the analysed query.
         lexicon: index term -> surface forms.
         width: window length in characters.
+        targets: :func:`snippet_targets` of ``plan`` and ``lexicon``, when already computed.
 
     Returns:
         Escaped HTML with ``<mark>`` elements, ``…`` where text was cut.
     """
     text = " ".join(text.split())
-    targets = _targets(plan, lexicon)
+    if targets is None:
+        targets = snippet_targets(plan, lexicon)
     matches: list[tuple[int, int, str]] = []
     if targets:
         # Search the original text for any spelling that normalises to a target (ＤＭＯ for dmo).

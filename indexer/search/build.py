@@ -19,6 +19,7 @@ import fcntl
 import functools
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import sys
@@ -82,8 +83,10 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, data: Any) -> None:
     """Write deterministic, compact, readable JSON and flush it to disk."""
+    # json.dumps runs the C encoder; json.dump to a file would walk the data in Python (several times slower).
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
 
@@ -233,10 +236,14 @@ def _write_sidecars(target: Path, stats: BuildStats) -> None:
     cache = target / "cases.jsonl"
     metas: dict[str, dict[str, Any]] = {}
     lexicon: dict[str, set[str]] = {}
+    # One pass over the records; the related-cases bags are kept as marshal bytes (a few KB a case, and
+    # loaded back far faster than the JSON lines could be parsed twice more).
+    bags: list[tuple[str, bytes]] = []
     for record in _records(cache):
         metas[record["id"]] = record["meta"]
         for term, surfaces in record["surfaces"].items():
             lexicon.setdefault(term, set()).update(surfaces)
+        bags.append((record["id"], marshal.dumps(record["bag"])))
     ix = whoosh_index.open_dir(str(target))
     with ix.reader() as reader:
         doctable: list[dict[str, Any] | None] = []
@@ -248,11 +255,19 @@ def _write_sidecars(target: Path, stats: BuildStats) -> None:
     del doctable, metas
     write_json(target / "lexicon.json", {term: sorted(s) for term, s in lexicon.items()})
     del lexicon
-    related = similar_from_stream(lambda: ((r["id"], r["bag"]) for r in _records(cache)), limit=10)
+    related = similar_from_stream(lambda: ((case_id, marshal.loads(bag)) for case_id, bag in bags), limit=10)
+    bags.clear()
     write_json(target / "related.json", related)
     schema, analysis_version, weights = _versions(None)
     write_json(target / "meta.json", {"schema_version": schema, "analysis_version": analysis_version,
                                       "field_weights": weights, "validator": validator_fingerprint(), "cases": stats.cases})
+
+
+def _write_meta(generation: Path, meta: dict[str, Any]) -> None:
+    """Replace the ``meta.json`` of a live generation atomically (readers see the old or the new file)."""
+    temporary = generation / "meta.json.tmp"
+    write_json(temporary, meta)
+    os.replace(temporary, generation / "meta.json")
 
 
 def _versions(meta: dict[str, Any] | None) -> tuple[str, str, str]:
@@ -413,6 +428,9 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
             assert previous is not None
             final = previous
             stats.cases, stats.reason = len(seen), "変更なし"
+            if not trusted and old_meta is not None:
+                # Every case passed the current validator: record it, or each later run would validate all again.
+                _write_meta(previous, {**old_meta, "validator": validator_fingerprint()})
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise

@@ -189,3 +189,21 @@ def test_whoosh_can_read_the_index_natively(index_dir: Path) -> None:
         found = {hit["id"] for hit in whoosh_searcher.search(query)}
     ix.close()
     assert found == {"minami-satellite-office"}
+
+
+def test_vector_rounding_is_pythons_round() -> None:
+    import random
+
+    import numpy as np
+
+    from indexer.search import scoring
+    from indexer.search.searcher import round_scores
+
+    generator = random.Random(7)
+    values = [generator.uniform(0, 60) for _ in range(20000)]
+    # Halves and near-halves at the rounding digit, where rint of a product and Python's exact rounding could differ.
+    step = 10.0 ** -scoring.SCORE_DECIMALS
+    values += [k * step + step / 2 + d for k in range(0, 10**7, 9973) for d in (-1e-16, 0.0, 1e-16, 5e-13)]
+    values += [0.0, 1.0, 2.5, 1e7 + 0.1234565, 3.0000005, 0.0000005, 0.0000015]
+    rounded = round_scores(np.array(values))
+    assert [float(v) for v in rounded] == [round(v, scoring.SCORE_DECIMALS) for v in values]

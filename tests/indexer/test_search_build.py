@@ -63,6 +63,32 @@ def test_rebuild_analyses_only_what_changed(cases: Path, tmp_path: Path) -> None
         assert "yufu-dmo" not in searcher.related_table
 
 
+def test_a_new_validator_validates_everything_once(cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    build_index(cases, index, progress=False)
+    live = current_generation(index)
+    assert live is not None
+    # The validator's code changed: every case is validated again; nothing else changed, so the live
+    # generation stays, now marked as checked by this validator (the next run skips validation).
+    monkeypatch.setattr(build_module, "validator_fingerprint", lambda: "changed-validator")
+    validated: list[int] = []
+    from indexer import loader
+
+    original = loader.iter_validated
+
+    def counting(paths: list[Path], log: object) -> object:
+        validated.append(len(paths))
+        return original(paths, log)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "iter_validated", counting)  # build_index imports it when it runs
+    first = build_index(cases, index, progress=False)
+    second = build_index(cases, index, progress=False)
+    assert (first.reason, second.reason) == ("変更なし", "変更なし")
+    assert current_generation(index) == live
+    assert validated == [9, 0]
+    assert json.loads((live / "meta.json").read_text(encoding="utf-8"))["validator"] == "changed-validator"
+
+
 def test_invalid_cases_stop_the_build_and_keep_the_previous_index(cases: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(cases, index, progress=False)

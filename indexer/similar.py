@@ -1,15 +1,16 @@
-"""Related cases from content words, without an index: tf-idf over UniDic lemmas, sparse dot products.
+"""Related cases from content words: tf-idf over UniDic lemmas, an inverted index over each case's top terms.
 
 Each case becomes a weighted bag of content-word terms (title and keywords count most, then the
-summary, then the start of the body). Weights are ``(1 + ln tf) * idf``; only each case's strongest
-terms take part in the dot products, and through each term only the cases where it weighs most, which
-keeps the dot products of 10,000 cases to seconds. The same vectors are
-used by ``indexer build`` for ``indexer related``, so the site and the CLI agree.
+summary, then the start of the body), taken from the analysis the search index already made
+(:func:`bag_of`), so a build runs MeCab once per case. Weights are ``(1 + ln tf) * idf``, vectors are
+normalised, and only each case's strongest terms take part; terms found in too many cases are left out
+of the join (they weigh little and would make it quadratic), and each case keeps its best matches with
+a heap. The work grows about linearly with the number of cases. The same vectors are used by
+``indexer build`` for ``indexer related``, so the site and the CLI agree.
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import re
@@ -18,49 +19,52 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter, neg
 from typing import TYPE_CHECKING
 
-from indexer import analysis
-
 if TYPE_CHECKING:
     from indexer.model import Case
+    from indexer.search.schema import PreparedCase
 
 # Field weights of the bag of words: what a case is about shows most in its title and keywords.
-TITLE_WEIGHT = 3.0
-KEYWORD_WEIGHT = 2.0
-SUMMARY_WEIGHT = 2.0
-BODY_WEIGHT = 1.0
-# Only the start of the body is read: MeCab costs ~1 µs per character, and the background and
-# activities (which come first) say what the case is about.
-BODY_CHARS = 900
-# Terms per case that take part in the dot products.
+FIELD_WEIGHTS = (("title", 3.0), ("keywords", 2.0), ("summary", 2.0), ("body", 1.0))
+# Only the start of the body counts: the background and activities (which come first) say what the
+# case is about. Word positions, not characters: about 900 characters of Japanese text.
+BODY_WORDS = 560
+# Terms per case that take part in the join.
 TOP_TERMS = 40
-# Through each term, a case reaches only the cases where that term weighs most, at most
-# max(MIN_LINKS, WORK_BUDGET / (cases × TOP_TERMS)) of them: no limit for a few hundred cases, and a
-# bounded number of multiply-adds (seconds) at 10,000 cases even when a term is everywhere.
-WORK_BUDGET = 4_000_000
-MIN_LINKS = 8
+# A term among the top terms of more than max(MIN_DF_CAP, DF_SHARE × cases) cases links nothing: its
+# idf is low, and the pairs it would score grow with the square of its cases.
+DF_SHARE = 0.02
+MIN_DF_CAP = 50
 
-_URL = re.compile(r"https?://\S+|\]\([^)]*\)")
-_MARKUP = re.compile(r"[#*>|`\[\]_-]+")
 _SKIP = re.compile(r"^(?:[0-9.,]+|[a-z]|[ぁ-ん]|[ァ-ヶー])$")
 
 Vector = dict[str, float]
-_cache: dict[tuple[str, str], Vector] = {}
 
 
-def _body(case: Case) -> str:
-    parts = [content for label, content in case.sections.items() if label != "問い合わせ先"]
-    text = _MARKUP.sub(" ", _URL.sub(" ", "\n".join(parts)))
-    return text[:BODY_CHARS]
+def bag_of(prepared: PreparedCase) -> Vector:
+    """Weighted content-word frequencies of a case, from its search analysis (no MeCab run of its own).
 
+    Args:
+        prepared: the case as analysed for the index (:func:`indexer.search.schema.prepare`).
 
-def _add(bag: dict[str, float], text: str, weight: float) -> None:
-    for term in analysis.terms(text):
-        if not _SKIP.match(term):
-            bag[term] = bag.get(term, 0.0) + weight
+    Returns:
+        term -> weighted frequency: title, keywords and summary whole, the body up to ``BODY_WORDS``.
+    """
+    bag: dict[str, float] = {}
+    for name, weight in FIELD_WEIGHTS:
+        analysed = prepared.fields.get(name)
+        if analysed is None:
+            continue
+        for term, positions in analysed.positions.items():
+            if _SKIP.match(term):
+                continue
+            count = len(positions) if name != "body" else sum(1 for p in positions if p < BODY_WORDS)
+            if count:
+                bag[term] = bag.get(term, 0.0) + weight * count
+    return bag
 
 
 def term_bag(case: Case) -> Vector:
-    """Weighted content-word frequencies of a case (cached by content, so repeated site builds are cheap).
+    """Weighted content-word frequencies of a case (analyses it; use :func:`bag_of` when it already is).
 
     Args:
         case: a validated case.
@@ -68,20 +72,9 @@ def term_bag(case: Case) -> Vector:
     Returns:
         term -> weighted frequency.
     """
-    body = _body(case)
-    key_text = "\x1f".join([case.title, "\x1e".join(case.keywords), case.summary, body])
-    key = (case.id, hashlib.sha1(key_text.encode("utf-8")).hexdigest())
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    bag: dict[str, float] = {}
-    _add(bag, case.title, TITLE_WEIGHT)
-    for keyword in case.keywords:
-        _add(bag, keyword, KEYWORD_WEIGHT)
-    _add(bag, case.summary, SUMMARY_WEIGHT)
-    _add(bag, body, BODY_WEIGHT)
-    _cache[key] = bag
-    return bag
+    from indexer.search.schema import prepare
+
+    return bag_of(prepare(case, {}))
 
 
 def similar_from_bags(bags: Mapping[str, Mapping[str, float]], limit: int = 5) -> dict[str, list[str]]:
@@ -125,17 +118,15 @@ def similar_from_stream(stream: Callable[[], Iterable[tuple[str, Mapping[str, fl
         tops[own] = shared[:TOP_TERMS]
         for term, weight in tops[own]:
             postings[term].append((own, weight))
-    links = max(MIN_LINKS, WORK_BUDGET // max(1, count * TOP_TERMS))
-    for term, linked in postings.items():
-        if len(linked) > links:
-            linked.sort(key=itemgetter(1), reverse=True)  # appended in id order, so ties stay in id order
-            postings[term] = linked[:links]
+    cap = max(MIN_DF_CAP, int(DF_SHARE * count))
+    linking = {term: linked for term, linked in postings.items() if len(linked) <= cap}
+    del postings
     by_number = sorted(ids)
     result: dict[str, list[str]] = {}
     for own, top in enumerate(tops):
         scores: dict[int, float] = defaultdict(float)
         for term, weight in top:
-            for other, other_weight in postings[term]:
+            for other, other_weight in linking.get(term, ()):
                 scores[other] += weight * other_weight
         scores.pop(own, None)
         # Highest score first, then lowest id: nsmallest over (-score, number), compared in C.

@@ -33,3 +33,9 @@ class CasesConfig(base.Config):
 
     # Open data written into the site.
     export_dir = c.Type(str, default="downloads")
+
+    # Build cache (like Material's social plugin): each case analysed by MeCab once, reused by later
+    # builds and by ``mkdocs serve``; keyed by content and code, so never stale; safe to delete.
+    cache = c.Type(bool, default=True)
+    # Relative to the folder of mkdocs.yml; keep it out of docs/ and out of git.
+    cache_dir = c.Type(str, default=".cache/yokoten")

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
@@ -17,6 +18,9 @@ from mkdocs.plugins import get_plugin_logger
 from indexer import reference
 from indexer.loader import validate
 from indexer.model import Case
+
+if TYPE_CHECKING:
+    from site_plugins.cases.cache import CorpusAnalysis
 
 log = get_plugin_logger(__name__)
 
@@ -153,14 +157,19 @@ def load_corpus(cases_dir: Path, strict_warnings: bool = False) -> Corpus:
     return Corpus(cases, build_facets(cases))
 
 
-def attach_related(corpus: Corpus, limit: int) -> bool:
-    """Fill ``corpus.related`` from the search engine's ``indexer.similar.similar_cases``.
+def attach_related(corpus: Corpus, limit: int, analysis: CorpusAnalysis | None = None) -> bool:
+    """Fill ``corpus.related`` from the search engine's ``indexer.similar``.
+
+    Args:
+        corpus: the validated cases.
+        limit: related cases per case.
+        analysis: the build's analysed cases (shared with the search export and cached); None analyses here.
 
     Returns:
         False when the engine does not provide it (yet); the pages then omit the section.
     """
     try:
-        from indexer.similar import similar_cases  # the engine's module; heavy, so imported here
+        import indexer.similar  # noqa: F401 - the engine's module; heavy, so imported here
     except ModuleNotFoundError as exc:
         if exc.name not in ("indexer.similar",):
             raise
@@ -168,7 +177,11 @@ def attach_related(corpus: Corpus, limit: int) -> bool:
         return False
     if not corpus.cases or limit <= 0:
         return True
-    related = similar_cases(corpus.cases, limit=limit)
+    if analysis is None:
+        from site_plugins.cases.cache import BuildCache, CorpusAnalysis
+
+        analysis = CorpusAnalysis(corpus.cases, BuildCache(None))
+    related = analysis.related(limit)
     corpus.related = {case_id: [r for r in ids if r in corpus.by_id and r != case_id][:limit]
                       for case_id, ids in related.items()}
     return True

@@ -15,6 +15,7 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.toc import get_toc
 
+from site_plugins.cases.cache import BuildCache, CorpusAnalysis
 from site_plugins.cases.config import CasesConfig
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         self.plan: SitePlan | None = None
         self.renderer: Renderer | None = None
         self.cases_dir = Path("cases")
+        # The build's cases with their cache keys, analysed at most once (the search plugin uses it too).
+        self.analysis: CorpusAnalysis | None = None
         # Seconds spent in each hook of this plugin (read by bench/site_build.py).
         self.timings: dict[str, float] = {}
 
@@ -82,7 +85,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         with self._timed("on_files: load and validate"):
             corpus = data.load_corpus(self.cases_dir, self.config.strict_warnings)
         with self._timed("on_files: related cases"):
-            show_related = data.attach_related(corpus, self.config.related_limit)
+            self.analysis = CorpusAnalysis(corpus.cases, BuildCache(self._cache_folder(config)))
+            show_related = data.attach_related(corpus, self.config.related_limit, self.analysis)
         with self._timed("on_files: pages and exports"):
             plan = pages.SitePlan(corpus, self.config.pages_prefix, self.config.export_dir)
             pages.add_pages(files, config, plan)
@@ -105,6 +109,11 @@ class CasesPlugin(BasePlugin[CasesConfig]):
             )
         log.info(f"事例 {len(corpus.cases)} 件からページ {len(plan.targets)} 枚を作ります")
         return files
+
+    def _cache_folder(self, config: MkDocsConfig) -> Path | None:
+        if not self.config.cache:
+            return None
+        return Path(os.path.abspath(Path(config.config_file_path or ".").parent / self.config.cache_dir))
 
     # Early: other plugins must not treat the (empty) source of a generated page as content.
     @event_priority(50)
@@ -182,6 +191,12 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         total = sum(self.timings.values())
         detail = ", ".join(f"{hook} {seconds:.2f}s" for hook, seconds in sorted(self.timings.items()))
         log.info(f"yokoten/cases: {total:.2f}s ({detail})")
+        if self.analysis is not None:
+            stats = self.analysis.cache.stats
+            log.info(f"ビルドキャッシュ: 解析済みの事例 {stats.hits} 件を再利用、{stats.misses} 件を解析"
+                     + (f"（再利用: {', '.join(stats.corpus_hits)}）" if stats.corpus_hits else ""))
+            if self.analysis.cache.folder is not None:
+                self.analysis.cache.prune_cases(self.analysis.keys)
 
     # Any order: adding a watched path commutes with other plugins' watches.
     @event_priority(0)

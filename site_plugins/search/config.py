@@ -33,3 +33,8 @@ class SearchConfig(base.Config):
     # After the first results, fetch the rest of the index in the background so that search keeps
     # working without a network.
     offline = c.Type(bool, default=True)
+
+    # Build cache for the export when yokoten/cases is not configured (it otherwise shares that
+    # plugin's cache): analysed cases and finished exports, keyed by content and code.
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=".cache/yokoten")

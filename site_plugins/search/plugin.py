@@ -63,7 +63,10 @@ class SearchPlugin(BasePlugin[SearchConfig]):
             return output
         from site_plugins.search import site
 
-        return site.point_worker(output, self.config.site_dir)
+        start = time.perf_counter()
+        output = site.point_worker(output, self.config.site_dir)
+        self.seconds += time.perf_counter() - start
+        return output
 
     # Last: Material's search plugin writes search/search_index.json in its own on_post_build, which
     # must already be there for us to replace it by a stub.
@@ -75,7 +78,10 @@ class SearchPlugin(BasePlugin[SearchConfig]):
         from site_plugins.search import site
 
         start = time.perf_counter()
-        stats = site.write_index(config, self.config, self.cases_dir, self.pages_prefix, self._loaded_cases(config))
+        cases_plugin = config.plugins.get("yokoten/cases")
+        analysis = getattr(cases_plugin, "analysis", None)
+        stats = site.write_index(config, self.config, self.cases_dir, self.pages_prefix,
+                                 None if analysis is not None else self._loaded_cases(config), analysis)
         if self.header:
             site.write_header_stub(Path(config.site_dir), self.config)
         self.seconds += time.perf_counter() - start

@@ -6,6 +6,7 @@ Kept free of hook code so that it can be tested without a MkDocs build.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
     from indexer.model import Case
+    from site_plugins.cases.cache import CorpusAnalysis
     from site_plugins.search.config import SearchConfig
 
 ASSET_DIR = Path(__file__).parent / "assets"
@@ -134,15 +136,16 @@ def case_url(prefix: str, use_directory_urls: bool) -> str:
 
 
 def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, prefix: str,
-                cases: list[Case] | None) -> dict[str, Any]:
+                cases: list[Case] | None, analysis: CorpusAnalysis | None = None) -> dict[str, Any]:
     """Export the search index of the cases into ``<site>/<site_dir>/index/``.
 
     Args:
         config: the MkDocs configuration.
         options: this plugin's options.
-        cases_dir: the case files (read when ``cases`` is None).
+        cases_dir: the case files (read when ``cases`` and ``analysis`` are None).
         prefix: URL prefix of case pages.
         cases: cases already loaded by the yokoten/cases plugin, if any.
+        analysis: the build's analysed cases (from yokoten/cases, with its build cache), if any.
 
     Returns:
         The export's statistics.
@@ -152,14 +155,31 @@ def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, pr
     from indexer.browser_export import write_browser_index
     from indexer.issues import CaseError
     from indexer.loader import load_cases
+    from site_plugins.cases.cache import BuildCache, CorpusAnalysis
 
-    if cases is None:
-        try:
-            cases = load_cases([cases_dir]) if cases_dir.exists() else []
-        except CaseError as exc:
-            raise PluginError(f"事例ファイルに誤りがあるため検索索引を作れません: {exc}") from exc
+    if analysis is None:
+        if cases is None:
+            try:
+                cases = load_cases([cases_dir]) if cases_dir.exists() else []
+            except CaseError as exc:
+                raise PluginError(f"事例ファイルに誤りがあるため検索索引を作れません: {exc}") from exc
+        analysis = CorpusAnalysis(cases, BuildCache(cache_folder(config, options)))
     out = Path(config.site_dir) / options.site_dir.strip("/") / INDEX_FOLDER
-    return write_browser_index(cases, out, url_template=case_url(prefix, config.use_directory_urls))
+    url_template = case_url(prefix, config.use_directory_urls)
+    # The export is a function of the analysed cases, the URL template and the indexer's code (all in the key).
+    key = analysis.export_key(url_template)
+    stats = analysis.cache.load_export(key, out)
+    if stats is None:
+        stats = write_browser_index(analysis.cases, out, url_template=url_template, prepared=analysis.prepared())
+        analysis.cache.store_export(key, out, stats)
+    return stats
+
+
+def cache_folder(config: MkDocsConfig, options: SearchConfig) -> Path | None:
+    """The build cache folder of this plugin when it runs without yokoten/cases (None: no cache)."""
+    if not options.cache:
+        return None
+    return Path(os.path.abspath(Path(config.config_file_path or ".").parent / options.cache_dir))
 
 
 def write_header_stub(site_dir: Path, options: SearchConfig) -> None:

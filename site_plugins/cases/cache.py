@@ -1,0 +1,364 @@
+"""A persistent build cache: each case analysed by MeCab once, reused by later builds and ``mkdocs serve``.
+
+Layout of the cache folder (``.cache/yokoten/`` by default, safe to delete at any time)::
+
+    analysis/<kk>/<key>.pickle   one analysed case (:class:`~indexer.search.schema.PreparedCase` and its
+                                 related-cases bag) as plain Python values
+    related/<key>.json           the related-cases lists of a whole corpus
+    export/<key>/                the browser search export of a whole corpus
+
+A case's key hashes its content (``content_hash``: every indexed value, the analysis and schema
+versions) together with a fingerprint of the code and data that turn content into the cached values
+(``CODE_FILES`` and the data files of the ``indexer`` package, the fugashi and UniDic versions, this
+module's format), so an
+entry is never stale: changed content or changed code gives a new key. Corpus-level entries are keyed
+by the keys of all their cases. A file that cannot be read or does not hold what its name says is a
+miss and is written again; writes go through a temporary file and ``os.replace``.
+
+Entries hold only built-in values (no class is ever imported while loading), so a damaged or foreign
+file cannot run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import hashlib
+import io
+import json
+import os
+import pickle
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indexer.model import Case
+    from indexer.search.schema import PreparedCase
+
+FORMAT = "1"
+"""Bump when the layout of entries changes."""
+KEEP_CORPUS_ENTRIES = 4
+"""Corpus-level entries (related lists, exports) kept per kind: the newest few, for switching back and forth."""
+INDEXER = Path(__file__).resolve().parents[2] / "indexer"
+
+
+# What turns a case into cached values: the analysis (MeCab and its dictionary, the term rules and data
+# files), the index fields, the related-cases bag and the browser export. Other indexer files (the CLI,
+# the whoosh searcher, the JavaScript engine) do not change them, so editing them keeps the cache.
+CODE_FILES = ("__init__.py", "analysis.py", "model.py", "reference.py", "similar.py",
+              "search/__init__.py", "search/schema.py", "search/scoring.py")
+EXPORT_FILES = ("browser_export.py",)  # only in the key of whole exports
+
+
+@functools.lru_cache(maxsize=2)
+def fingerprint(files: tuple[str, ...] = CODE_FILES) -> str:
+    """Hash of what turns case content into cached values: indexer code and data, MeCab's dictionary."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(f"yokoten-cache {FORMAT}\0".encode())
+    data = sorted(p for p in (INDEXER / "data").rglob("*") if p.is_file())
+    for path in [*(INDEXER / name for name in files), *data]:
+        digest.update(path.relative_to(INDEXER).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    for package in ("fugashi", "unidic-lite"):
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{package}={version}".encode())
+    return digest.hexdigest()
+
+
+def case_key(case: Case) -> str:
+    """The cache key of one case: its content hash with the code fingerprint."""
+    from indexer.search.schema import content_hash
+
+    return hashlib.sha256(f"{content_hash(case)}\0{fingerprint()}".encode()).hexdigest()
+
+
+def corpus_key(kind: str, keys: Iterable[str], *extra: object) -> str:
+    """The key of a corpus-level entry: its kind, every case key (order-free) and any options."""
+    digest = hashlib.sha256(f"{kind}\0{FORMAT}\0{fingerprint()}\0{json.dumps(extra, sort_keys=True)}\0".encode())
+    for key in sorted(keys):
+        digest.update(key.encode() + b"\0")
+    return digest.hexdigest()
+
+
+class _BuiltinsOnly(pickle.Unpickler):
+    """Loads dicts, lists, tuples, strings and numbers; refuses every class or function."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+def _to_plain(prepared: PreparedCase) -> tuple[Any, ...]:
+    fields = {name: (a.positions, a.weights, a.counts) for name, a in prepared.fields.items()}
+    return (prepared.id, prepared.hash, fields, prepared.lengths, prepared.surfaces, prepared.meta,
+            prepared.snippet, prepared.bag)
+
+
+def _from_plain(value: Any) -> PreparedCase:
+    from indexer.search.schema import Analyzed, PreparedCase
+
+    case_id, digest, fields, lengths, surfaces, meta, snippet, bag = value
+    if not all(isinstance(v, dict) for v in (fields, lengths, surfaces, meta, bag)) or not isinstance(snippet, str):
+        raise ValueError("not an analysed case")
+    analysed = {name: Analyzed(positions, weights, counts) for name, (positions, weights, counts) in fields.items()}
+    return PreparedCase(case_id, digest, analysed, lengths, surfaces, meta, snippet, bag)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        # A cache that cannot be written only makes the next build slower.
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+_COMPLETE = ".complete.json"
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """Hard-link a file (an export has thousands; linking is several times faster), else copy it.
+
+    Linked files are made read-only: the cache and the site share them, so a program that tried to
+    rewrite one in place would fail instead of changing the cached copy. Every writer of this project
+    replaces files (new file, then rename), which read-only files do not prevent.
+    """
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(target, 0o444)
+
+
+def _copy_folder(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a sibling staging folder, so ``target`` is never half written.
+
+    Dot files (the cache's own marker) are not copied.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(source, staging, ignore=lambda folder, names: [n for n in names if n.startswith(".")],
+                        copy_function=_link_or_copy if os.name == "posix" else shutil.copyfile)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry as just used (pruning keeps the most recently used)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+@dataclass
+class CacheStats:
+    """What the cache did in one build (logged, and read by the benchmark)."""
+
+    hits: int = 0
+    misses: int = 0
+    corpus_hits: list[str] = field(default_factory=list)
+
+
+class BuildCache:
+    """The cache folder of one build; ``folder=None`` turns every lookup into a miss and writes nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.stats = CacheStats()
+
+    # -- analysed cases ----------------------------------------------------------------------------
+
+    def _case_path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / "analysis" / key[:2] / f"{key}.pickle"
+
+    def load_case(self, key: str, case_id: str) -> PreparedCase | None:
+        """The analysed case stored under ``key``, or None (missing, unreadable or not this case)."""
+        if self.folder is None:
+            return None
+        try:
+            with open(self._case_path(key), "rb") as handle:
+                stored = _BuiltinsOnly(io.BytesIO(handle.read())).load()
+            if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT and stored[1] == key):
+                return None
+            prepared = _from_plain(stored[2])
+        except Exception:  # any damage to a cache file is a miss
+            return None
+        return prepared if prepared.id == case_id else None
+
+    def store_case(self, key: str, prepared: PreparedCase) -> None:
+        """Keep an analysed case for later builds."""
+        if self.folder is not None:
+            _write_atomically(self._case_path(key), pickle.dumps((FORMAT, key, _to_plain(prepared)), protocol=5))
+
+    def analyse(self, cases: Sequence[Case], keys: Sequence[str]) -> list[PreparedCase]:
+        """Every case analysed (from the cache, or by MeCab and then stored), with its bag, in input order."""
+        from indexer.search.schema import prepare
+        from indexer.similar import bag_of
+
+        result: list[PreparedCase] = []
+        # Loading builds many small containers and none of them is garbage: the collector would only
+        # walk them again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for case, key in zip(cases, keys, strict=True):
+                prepared = self.load_case(key, case.id)
+                if prepared is None:
+                    self.stats.misses += 1
+                    prepared = prepare(case, {})
+                    prepared.bag = bag_of(prepared)
+                    self.store_case(key, prepared)
+                else:
+                    self.stats.hits += 1
+                result.append(prepared)
+        finally:
+            if collecting:
+                gc.enable()
+        return result
+
+    # -- corpus-level entries ----------------------------------------------------------------------
+
+    def load_json(self, kind: str, key: str) -> Any:
+        """A corpus-level JSON entry, or None."""
+        if self.folder is None:
+            return None
+        try:
+            stored = json.loads((self.folder / kind / f"{key}.json").read_text(encoding="utf-8"))
+        except Exception:  # any damage to a cache file is a miss
+            return None
+        if not (isinstance(stored, dict) and stored.get("key") == key):
+            return None
+        _touch(self.folder / kind / f"{key}.json")
+        self.stats.corpus_hits.append(kind)
+        return stored.get("value")
+
+    def store_json(self, kind: str, key: str, value: Any) -> None:
+        """Keep a corpus-level JSON entry (older ones of the same kind beyond a few are removed)."""
+        if self.folder is None:
+            return
+        data = json.dumps({"key": key, "value": value}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        _write_atomically(self.folder / kind / f"{key}.json", data.encode("utf-8"))
+        self._prune(self.folder / kind)
+
+    def load_export(self, key: str, out_dir: Path) -> dict[str, Any] | None:
+        """Copy a cached export into ``out_dir`` (replacing it) and return its statistics; None on a miss."""
+        if self.folder is None:
+            return None
+        folder = self.folder / "export" / key
+        try:
+            stats = json.loads((folder / _COMPLETE).read_text(encoding="utf-8"))
+            if not (isinstance(stats, dict) and stats.get("key") == key and (folder / "manifest.json").is_file()):
+                return None
+            _copy_folder(folder, out_dir)
+        except Exception:  # any damage to the cached copy is a miss (the export is written again)
+            return None
+        _touch(folder)
+        self.stats.corpus_hits.append("export")
+        return dict(stats["stats"])
+
+    def store_export(self, key: str, source: Path, stats: dict[str, Any]) -> None:
+        """Copy a finished export into the cache; the marker with its statistics is written last."""
+        if self.folder is None:
+            return
+        target = self.folder / "export" / key
+        try:
+            _copy_folder(source, target)
+            marker = json.dumps({"key": key, "stats": stats}, ensure_ascii=False, sort_keys=True, default=str)
+            (target / _COMPLETE).write_text(marker, encoding="utf-8")
+        except OSError:
+            shutil.rmtree(target, ignore_errors=True)
+            return
+        self._prune(target.parent)
+
+    def _prune(self, folder: Path) -> None:
+        try:
+            entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")),
+                             key=lambda p: p.stat().st_mtime, reverse=True)
+        except OSError:
+            return
+        for old in entries[KEEP_CORPUS_ENTRIES:]:
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+
+    def prune_cases(self, used: Iterable[str], slack: int = 1000) -> int:
+        """Remove analysed cases not used by this build once the folder holds far more than it needs.
+
+        Returns:
+            The number of files removed.
+        """
+        if self.folder is None:
+            return 0
+        keep = set(used)
+        root = self.folder / "analysis"
+        try:
+            files = [p for sub in root.iterdir() if sub.is_dir() for p in sub.iterdir()]
+        except OSError:
+            return 0
+        if len(files) <= 2 * len(keep) + slack:
+            return 0
+        removed = 0
+        for path in files:
+            if path.stem not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
+
+class CorpusAnalysis:
+    """The cases of one build with their cache keys; analysis and related lists are computed on first use.
+
+    Shared by the two plugins: yokoten/cases asks for related cases, yokoten/search for the analysed
+    cases of its export, and MeCab runs at most once per case (not at all for cases in the cache).
+    """
+
+    def __init__(self, cases: Sequence[Case], cache: BuildCache) -> None:
+        self.cases = sorted(cases, key=lambda c: c.id)
+        self.cache = cache
+        self.keys = [case_key(case) for case in self.cases]
+        self._prepared: list[PreparedCase] | None = None
+
+    def prepared(self) -> list[PreparedCase]:
+        """Every case analysed, in id order."""
+        if self._prepared is None:
+            self._prepared = self.cache.analyse(self.cases, self.keys)
+        return self._prepared
+
+    def related(self, limit: int) -> dict[str, list[str]]:
+        """Up to ``limit`` related case ids per case (``indexer.similar``), from the cache when the corpus is unchanged."""
+        from indexer.similar import similar_from_stream
+
+        key = corpus_key("related", self.keys, limit)
+        stored = self.cache.load_json("related", key)
+        if isinstance(stored, dict) and set(stored) == {c.id for c in self.cases}:
+            return {case_id: [str(i) for i in ids] for case_id, ids in stored.items()}
+        prepared = self.prepared()
+        related = similar_from_stream(lambda: ((item.id, item.bag) for item in prepared), limit)
+        self.cache.store_json("related", key, related)
+        return related
+
+    def export_key(self, *options: object) -> str:
+        """The key of this corpus's browser export written with ``options`` (URL template, …)."""
+        return corpus_key("export", self.keys, fingerprint(EXPORT_FILES), *options)

@@ -3,7 +3,8 @@
 Records, for every evaluation query (eval/queries.yaml), every character prefix of each, the 90
 benchmark queries and a few hostile inputs, the full JSON of ``Searcher.search`` (ids, scores, weak
 flags, totals, facets, snippets, messages) and the query plan, on the project's cases and on a
-SYNTHETIC 1,000-case corpus (bench/synthetic.py, seed 1, in the work folder, never in cases/).
+SYNTHETIC 1,000-case corpus (bench/synthetic.py, seed 1, in the work folder, never in cases/); both
+corpora are copied into the work folder on first use, so later edits to cases/ do not move the target.
 Each query runs as the benchmark calls it (limit 10, snippets), as a full ranking (every result,
 no snippets), and, for the benchmark queries, sorted by newest with a facet filter.
 
@@ -64,10 +65,14 @@ def _corpora(work: Path, rebuild: bool) -> list[tuple[str, Path]]:
     from synthetic import generate
 
     work.mkdir(parents=True, exist_ok=True)
+    # Snapshots: the project's cases/ keep changing, the golden outputs must not.
+    project = work / "project-cases"
+    if not project.exists():
+        shutil.copytree(ROOT / "cases", project)
     synthetic = work / "synthetic-1000"
     if not synthetic.exists():
         generate(synthetic, 1000, seed=1)
-    return [("project", _index(work, "project", ROOT / "cases", rebuild)),
+    return [("project", _index(work, "project", project, rebuild)),
             ("synthetic-1000", _index(work, "synthetic-1000", synthetic, rebuild))]
 
 

@@ -322,7 +322,7 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
     from whoosh import index as whoosh_index
 
     from indexer.loader import case_files, display_path, iter_validated
-    from indexer.similar import term_bag
+    from indexer.similar import bag_of
 
     started = time.perf_counter()
     cases_path, index_path = Path(cases_dir), Path(index_dir)
@@ -393,7 +393,8 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
                         records.add(case.id, old.line(case.id), file, raw, digest)
                         stats.unchanged += 1
                         continue
-                    prepared = prepare(case, term_bag(case))
+                    prepared = prepare(case, {})
+                    prepared.bag = bag_of(prepared)  # from the same analysis: MeCab runs once per case
                     if case.id in old.entries:
                         writer.delete_by_term("id", case.id)
                         stats.updated += 1

@@ -22,8 +22,12 @@ from indexer import analysis, reference
 from indexer.model import Case
 from indexer.search.scoring import WORD_FIELDS
 
-SCHEMA_VERSION = "1"
-"""Bump when fields or their contents change; with ANALYSIS_VERSION it decides a full rebuild."""
+SCHEMA_VERSION = "2"
+"""Bump when fields or their contents change; with ANALYSIS_VERSION it decides a full rebuild.
+
+2: related-cases bags come from the search analysis (``indexer.similar.bag_of``); bags cached by
+version 1 differ.
+"""
 
 FACETS = ("theme", "pref", "region", "program", "type", "year", "size", "status")
 """Facet names as used by filters, JSON output and the doc table."""
@@ -153,7 +157,7 @@ def prepare(case: Case, bag: dict[str, float]) -> PreparedCase:
 
     Args:
         case: a validated case.
-        bag: its related-cases term bag (``indexer.similar.term_bag``), kept for incremental builds.
+        bag: its related-cases term bag (``indexer.similar.bag_of``), kept for incremental builds.
     """
     analyzed: dict[str, Analyzed] = {}
     lengths: dict[str, float] = {"pairs": 0.0, "ngrams": 0.0}

@@ -76,8 +76,8 @@ def search_with_node(query: str, index_dir: Path | str, *, sort: str = "relevanc
     return result
 
 
-def run_batch(queries: list[str], export_dir: Path | str, limit: int = 10) -> list[dict[str, Any]]:
-    """Run many queries in one Node process (for parity tests and benchmarks)."""
+def run_batch(queries: list[str], export_dir: Path | str, limit: int = 10, *, snippets: bool = True) -> list[dict[str, Any]]:
+    """Run many queries in one Node process (for parity tests, evaluation and benchmarks)."""
     script = (
         "import {readFile} from 'node:fs/promises';"
         f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
@@ -85,10 +85,13 @@ def run_batch(queries: list[str], export_dir: Path | str, limit: int = 10) -> li
         f"const index = await SearchIndex.open({json.dumps(Path(export_dir).resolve().as_uri() + '/')}, {{fetchJSON: read}});"
         "let input = ''; for await (const c of process.stdin) input += c;"
         "const out = [];"
-        f"for (const q of JSON.parse(input)) out.push(await index.search(q, {{limit: {int(limit)}}}));"
+        f"for (const q of JSON.parse(input)) out.push(await index.search(q, {{limit: {int(limit)}, snippets: {json.dumps(snippets)}}}));"
         "process.stdout.write(JSON.stringify(out));"
     )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
+    node = shutil.which("node")
+    if node is None:
+        raise BrowserEngineError("node が見つかりません（ブラウザ用エンジンの実行に Node.js 20 以上が必要です）")
+    done = subprocess.run([node, "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
                           text=True, check=False)
     if done.returncode != 0:
         raise BrowserEngineError(done.stderr.strip())

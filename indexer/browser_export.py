@@ -7,12 +7,16 @@ only what it needs::
 
     manifest.json      format, content hash, counts, scoring constants, field averages, facet labels
     query.json         the thesaurus and place names exactly as ``analysis.analyze_query`` uses them
+    th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups)
     facets.json        one column per facet for every case (filters, counts, place/year preferences, sort)
     lx/<n>.json        lexicon shards: normalised surface -> [term, cost], by the hash of the first
                        character, so that the browser cuts a query into the index's terms without MeCab
-    t/<n>.json         term shards: postings of word terms, adjacent pairs and character bigrams, by the
-                       hash of the term (a word and its bigram of the same text share a shard); a term
-                       too large for a shard is a pointer ``{"@": k}`` to its own file t/<n>-<k>.json
+    t/<n>.json         term shards, by the hash of the term (a word and its bigram of the same text share
+                       a shard): for word terms, adjacent pairs and character bigrams, document frequency
+                       and either the postings (short lists) or bounds and the number k of the first of
+                       the list's tier files t/<n>-<k>.json, which hold its postings by decreasing term
+                       frequency. The engine reads tiers only until its first results are proven
+                       (``engine.mjs``), so a query downloads a small part of long lists
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -24,6 +28,7 @@ computed in the browser from ``df`` with the same formulas. Bytes are determinis
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -40,18 +45,24 @@ if TYPE_CHECKING:
     from indexer.model import Case
     from indexer.search.schema import PreparedCase
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the layout of the files changes (the engine refuses other formats)."""
 
-TERM_SHARD_BYTES = 4_000
+TERM_SHARD_BYTES = 1_000
 """Target size of a term shard before compression: small enough that a query fetches little."""
+INLINE_POSTINGS = 96
+"""Lists this short stay whole in their shard; longer ones are read tier by tier from files of their own."""
+HEAD_POSTINGS = 32
+"""Postings in the first tier of a list (those with the highest term frequencies)."""
+TIER_GROWTH = 2
+"""Each tier of a long list holds this many times the postings of all tiers before it."""
 LEXICON_SHARD_BYTES = 3_000
 """Target size of a lexicon shard before compression."""
 LEXICON_SAMPLE_CASES = 400
 """Cases whose full text is analysed for the function words (particles, symbols) of the lexicon."""
 WORD_COST = 1000
 """Cost of one word in the query segmentation; the browser adds ``ln(total / count) * 100`` per word."""
-DIGITS = 5
+DIGITS = 4
 """Significant digits of stored term frequencies: the main lever on bytes per query. With 5, scores agree
 with the CLI to about 1e-5 relative (rankings almost always; the printed scores in their last digits);
 with 12 they agree to 1e-10 but postings take about twice the bytes."""
@@ -94,12 +105,20 @@ def _phrase(item: Any) -> dict[str, Any]:
     return {"terms": list(item.terms), "pairs": list(item.pairs), "text": item.text}
 
 
+def thesaurus_groups() -> list[list[dict[str, Any]]]:
+    """The synonym groups of the thesaurus, each a list of phrases (one file each: th/<n>.json)."""
+    return [[_phrase(p) for p in group] for group in analysis.thesaurus().groups]
+
+
 def query_data() -> dict[str, Any]:
-    """The thesaurus and place names as :func:`indexer.analysis.analyze_query` sees them (term sequences)."""
+    """The thesaurus and place names as :func:`indexer.analysis.analyze_query` sees them (term sequences).
+
+    The synonym groups themselves are files of their own (``thesaurus_groups``): a query needs one or two.
+    """
     th = analysis.thesaurus()
     return {
         "thesaurus": {
-            "groups": [[_phrase(p) for p in group] for group in th.groups],
+            "groups": len(th.groups),
             "narrower": sorted([list(key), [_phrase(p) for p in phrases]] for key, phrases in th.narrower.items()),
             "stopwords": sorted(list(seq) for seq in th.stopwords),
             "entries": sorted([list(key), group] for key, group in th.entries.items()),
@@ -109,6 +128,8 @@ def query_data() -> dict[str, Any]:
         "max_chars": analysis.MAX_QUERY_CHARS,
         "max_units": analysis.MAX_UNITS,
         "municipality_suffix": sorted(analysis._MUNICIPALITY_SUFFIX),
+        # A place name followed by one of these is not a place preference (東京から: where people come from).
+        "place_not_before": ["から"],
     }
 
 
@@ -280,8 +301,41 @@ def _scoring_constants() -> dict[str, Any]:
     return {name: getattr(scoring, name) for name in dir(scoring) if name.isupper()}
 
 
+def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings: int) -> dict[str, dict[str, list[list[Any]]]]:
+    """Move every list longer than ``inline`` out of ``entries`` into tiers by decreasing term frequency.
+
+    The first tier holds the ``head_postings`` postings with the largest values (ties: lower docnum),
+    each next one ``TIER_GROWTH`` times the postings of all before it; each tier is ``[deltas, values]``
+    in docnum order. The entry keeps ``[df, bounds]`` where ``bounds[0]`` is the largest value of the
+    list and ``bounds[j + 1]`` the largest after tier j (the last is 0); the number of the first tier
+    file is appended when the shards are written. Returns the tiers per term and kind.
+    """
+    tails: dict[str, dict[str, list[list[Any]]]] = {}
+    for term, entry in entries.items():
+        for kind in ("w", "p", "g"):
+            postings = entry.get(kind)
+            if not postings or postings[0] <= inline:
+                continue
+            df, deltas, values = postings
+            docs = list(itertools.accumulate(deltas))
+            ranked = sorted(range(df), key=lambda i: (-values[i], docs[i]))
+            cuts = [0, min(df, head_postings)]
+            while cuts[-1] < df:
+                cuts.append(min(df, cuts[-1] * (1 + TIER_GROWTH)))
+            tiers: list[list[Any]] = []
+            for a, b in itertools.pairwise(cuts):
+                chosen = sorted(ranked[a:b])
+                tiers.append([[docs[i] - (docs[chosen[j - 1]] if j else 0) for j, i in enumerate(chosen)],
+                              [values[i] for i in chosen]])
+            entry[kind] = [df, [values[ranked[0]]] + [values[ranked[b]] if b < df else 0 for b in cuts[1:]]]
+            tails.setdefault(term, {})[kind] = tiers
+    return tails
+
+
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
-                        digits: int = DIGITS) -> dict[str, Any]:
+                        digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
+                        inline_postings: int = INLINE_POSTINGS,
+                        prepared: list[PreparedCase] | None = None) -> dict[str, Any]:
     """Write the browser index of ``cases`` into ``out_dir`` (replaced as a whole when complete).
 
     Args:
@@ -289,6 +343,11 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         out_dir: the folder to write; a previous export there is replaced.
         url_template: URL of a case page relative to the site root, ``{id}`` standing for the case id.
         digits: significant digits of stored term frequencies (see ``DIGITS``).
+        head_postings: postings in the first tier of a long list (see ``HEAD_POSTINGS``).
+        inline_postings: lists up to this long stay whole in their shard (see ``INLINE_POSTINGS``).
+        prepared: the cases already analysed (``indexer.search.schema.prepare``, any order), so that a
+            caller that analysed them for something else (the site's related cases, a build cache)
+            does not run MeCab again; None analyses ``cases`` here.
 
     Returns:
         Statistics: ``docs``, ``files``, ``bytes`` and the content ``hash``.
@@ -296,17 +355,26 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     from indexer.search.schema import prepare
 
     ordered = sorted(cases, key=lambda c: c.id)
-    prepared = [prepare(case, {}) for case in ordered]
+    if prepared is None:
+        prepared = [prepare(case, {}) for case in ordered]
+    else:
+        by_id = {item.id: item for item in prepared}
+        if sorted(by_id) != [case.id for case in ordered]:
+            raise ValueError("prepared must hold exactly one analysed case per case")
+        prepared = [by_id[case.id] for case in ordered]
     files: dict[str, bytes] = {}
     entries, averages = _postings(prepared, digits)
+    tails = _split_tiers(entries, inline_postings, head_postings)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES)
     for number, shard in enumerate(shards):
-        # A term larger than a shard gets a file of its own, so that a query for a rare term does not
-        # download the postings of a frequent one that hashes to the same shard (and vice versa).
-        big = sorted(term for term, entry in shard.items() if len(_dump(entry)) > TERM_SHARD_BYTES)
-        for k, term in enumerate(big):
-            files[f"t/{number}-{k}.json"] = _dump(shard[term])
-            shard[term] = {"@": k}
+        # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].
+        k = 0
+        for term in sorted(shard):
+            for kind in sorted(tails.get(term, {})):
+                shard[term][kind].append(k)
+                for tier in tails[term][kind]:
+                    files[f"t/{number}-{k}.json"] = _dump(tier)
+                    k += 1
         files[f"t/{number}.json"] = _dump(shard)
     lexicon = _lexicon(prepared, ordered)
     lexicon_shards, lx = _shard(lexicon, LEXICON_SHARD_BYTES, key=lambda surface: surface[0])
@@ -316,6 +384,8 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         files[f"d/{docnum}.json"] = _dump(_document(item))
     files["facets.json"] = _dump(_facet_columns(prepared))
     files["query.json"] = _dump(query_data())
+    for number, group in enumerate(thesaurus_groups()):
+        files[f"th/{number}.json"] = _dump(group)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode("utf-8") + b"\x00" + files[name] + b"\x00")
@@ -325,7 +395,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         "format": FORMAT, "hash": digest.hexdigest()[:16], "count": len(prepared), "url": url_template,
         "analysis_version": analysis.ANALYSIS_VERSION, "schema_version": SCHEMA_VERSION,
         "scoring": _scoring_constants(), "averages": {k: _number(v) for k, v in averages.items()},
-        "shards": {"terms": term_shards, "lexicon": lexicon_shards},
+        "shards": {"terms": term_shards, "lexicon": lexicon_shards}, "head_postings": head_postings,
         "lexicon": {"longest": max((len(s) for s in lexicon), default=1), "word_cost": WORD_COST},
         "labels": _facet_labels(),
     }

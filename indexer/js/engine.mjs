@@ -8,7 +8,7 @@
 //   const index = await SearchIndex.open(new URL("index/", import.meta.url));
 //   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
 
-export const FORMAT = 1;
+export const FORMAT = 2;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 
 // ------------------------------------------------------------------------------------------ normalisation
@@ -367,15 +367,24 @@ function compareSeq(a, b) {
 export function prepareQueryData(data) {
   const th = data.thesaurus;
   return {
-    groups: th.groups,
+    // Synonym groups are loaded per query (th/<n>.json): analyzeQuery records the ones it lacks.
+    loaded: new Map(),
+    missing: new Set(),
+    group(n) {
+      if (this.loaded.has(n)) return this.loaded.get(n);
+      this.missing.add(n);
+      return [];
+    },
     entries: new Map(th.entries.map(([seq, group]) => [key(seq), group])),
     narrower: new Map(th.narrower.map(([seq, seqs]) => [key(seq), seqs])),
     stopwords: new Set(th.stopwords.map(key)),
     longest: th.longest,
+    groupCount: th.groups,
     places: data.places,
     maxChars: data.max_chars,
     maxUnits: data.max_units,
-    suffixes: new Set(data.municipality_suffix),
+    // Words after which a place name is no place preference: 京都市 (a municipality), 東京から.
+    suffixes: new Set([...data.municipality_suffix, ...(data.place_not_before || [])]),
   };
 }
 
@@ -421,7 +430,7 @@ export function analyzeQuery(text, words, q) {
     if (seen.has(key(own))) continue;
     seen.add(key(own));
     const group = q.entries.has(key(own)) ? q.entries.get(key(own)) : -1;
-    const alternatives = group >= 0 ? q.groups[group].filter(p => key(p.terms) !== key(own)) : [];
+    const alternatives = group >= 0 ? q.group(group).filter(p => key(p.terms) !== key(own)) : [];
     const known = new Set([key(own), ...alternatives.map(p => key(p.terms))]);
     const narrowMap = new Map();
     for (const variant of known) {
@@ -686,136 +695,274 @@ export class SearchIndex {
     const grams = [...new Set(ngrams(normalized).filter(g => [...g].length === 2))];
     const [, entries] = await Promise.all([this.loadLexicon(normalized.split(/\s+/u).join(" ")),
                                             Promise.all(grams.map(g => this.termEntry(g)))]);
-    const seen = new Map(grams.map((g, i) => [g, Boolean(entries[i] && entries[i].g)]));
-    return analyzeQuery(text, t => this.words(t, pair => seen.get(pair) === false), q);
+    const seen = new Map(grams.map((g, i) => [g, Boolean(entries[i][1] && entries[i][1].g)]));
+    const words = t => this.words(t, pair => seen.get(pair) === false);
+    q.missing.clear();
+    const plan = analyzeQuery(text, words, q);
+    if (!q.missing.size) return plan;
+    const wanted = [...q.missing];
+    const groups = await Promise.all(wanted.map(n => this.file(`th/${n}.json`)));
+    wanted.forEach((n, i) => q.loaded.set(n, groups[i]));
+    return analyzeQuery(text, words, q);
   }
 
   async termEntry(term) {
     const number = fnv1a(term) % this.manifest.shards.terms;
     const shard = await this.file(`t/${number}.json`);
-    if (!Object.hasOwn(shard, term)) return null;
-    const entry = shard[term];
-    // A frequent term has a file of its own (see browser_export.py).
-    return entry["@"] !== undefined ? this.file(`t/${number}-${entry["@"]}.json`) : entry;
+    return Object.hasOwn(shard, term) ? [number, shard[term]] : [number, null];
   }
 
-  /** [idf, Map(docnum -> impact)] of a term; kind is "w" (words), "p" (pairs) or "g" (bigrams). */
-  async impacts(kind, term) {
+  /**
+   * The posting list of a term, head first: {idf, impacts: Map(docnum -> impact), bound, next, files}.
+   * kind is "w" (words), "p" (pairs) or "g" (bigrams). A long list is loaded tier by tier (`ensure`):
+   * `bound` is the largest impact a case not yet in `impacts` may have (0 once the list is complete).
+   * Lists are kept across queries, so typing reuses what earlier keystrokes loaded.
+   */
+  postings(kind, term) {
     const cacheKey = kind + "\u0000" + term;
-    const cached = this.impactCache.get(cacheKey);
-    if (cached) return cached;
-    const entry = await this.termEntry(term);
-    const postings = entry && entry[kind];
-    const impacts = new Map();
-    const df = postings ? postings[0] : 0;
-    const idf = this.scoring.idf(df, this.count);
-    if (postings) {
-      let docnum = 0;
-      const [, deltas, values] = postings;
-      for (let i = 0; i < deltas.length; i++) {
-        docnum += deltas[i];
-        impacts.set(docnum, idf * this.scoring.saturate(values[i]));
-      }
+    let list = this.impactCache.get(cacheKey);
+    if (!list) {
+      list = this.termEntry(term).then(([number, entry]) => {
+        const postings = entry && entry[kind];
+        const df = postings ? postings[0] : 0;
+        const idf = this.scoring.idf(df, this.count);
+        const impacts = new Map();
+        // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, first tier file].
+        const tiered = Boolean(postings) && postings.length === 3 && !Array.isArray(postings[2]);
+        if (postings && !tiered) this.addPostings(impacts, idf, postings[1], postings[2]);
+        const bounds = tiered ? postings[1] : [0];
+        const files = bounds.slice(1).map((_, j) => `t/${number}-${postings[2] + j}.json`);
+        return {idf, impacts, bounds, files, next: 0, bound: idf * this.scoring.saturate(bounds[0])};
+      });
+      this.impactCache.set(cacheKey, list);
     }
-    const result = [idf, impacts];
-    this.impactCache.set(cacheKey, result);
-    return result;
+    return list;
+  }
+
+  /** Load the tiers of a list up to `level` (Infinity: all). */
+  async ensure(list, level) {
+    const upto = Math.min(level, list.files.length);
+    if (list.next >= upto) return;
+    const tiers = await Promise.all(list.files.slice(0, upto).map(name => this.file(name)));
+    for (let j = list.next; j < upto; j++) this.addPostings(list.impacts, list.idf, tiers[j][0], tiers[j][1]);
+    if (upto > list.next) {
+      list.next = upto;
+      list.bound = list.idf * this.scoring.saturate(list.bounds[upto]);
+    }
+  }
+
+  addPostings(impacts, idf, deltas, values) {
+    let docnum = 0;
+    for (let i = 0; i < deltas.length; i++) {
+      docnum += deltas[i];
+      impacts.set(docnum, idf * this.scoring.saturate(values[i]));
+    }
+  }
+
+  /** [idf, Map(docnum -> impact)] of a term's complete list. */
+  async impacts(kind, term) {
+    const list = await this.postings(kind, term);
+    await this.ensure(list, Infinity);
+    return [list.idf, list.impacts];
   }
 
   async surfaces(term) {
-    const entry = await this.termEntry(term);
+    const [, entry] = await this.termEntry(term);
     return entry && entry.s ? entry.s : [];
   }
 
-  async unitScores(unit) {
+  /** The plan as indexes into one array of posting lists [kind, term] (each list fetched once). */
+  compile(plan) {
     const c = this.manifest.scoring;
-    const own = await Promise.all(unit.terms.map(t => this.impacts("w", t)));
-    const ownIdf = own.reduce((sum, [idf]) => sum + idf, 0.0) || 1.0;
-    const score = new Map();
-    const match = new Map();
-    for (const [termIdf, impacts] of own) {
-      for (const [docnum, value] of impacts) {
-        score.set(docnum, (score.get(docnum) ?? 0.0) + value);
-        match.set(docnum, (match.get(docnum) ?? 0.0) + termIdf / ownIdf);
-      }
-    }
-    const variants = [...unit.alternatives.map(a => [c.SYNONYM_WEIGHT, a]), ...unit.narrower.map(n => [c.NARROWER_WEIGHT, n])];
-    for (const [weight, variant] of variants) {
-      const parts = (await Promise.all(variant.terms.map(t => this.impacts("w", t)))).map(r => r[1]);
-      const pairParts = await Promise.all(variant.pairs.map(p => this.impacts("p", p)));
-      const all = [...parts, ...pairParts.map(r => r[1])];
-      const size = variant.terms.length;
-      for (const docnum of all[0].keys()) {
-        if (!all.every(p => p.has(docnum))) continue;
-        let sum = 0;
-        for (let i = 0; i < size; i++) sum += parts[i].get(docnum);
-        const value = weight * sum / size * unit.terms.length;
-        if (value > (score.get(docnum) ?? 0.0)) score.set(docnum, value);
-        match.set(docnum, 1.0);
-      }
-    }
-    return [Math.max(...own.map(([idf]) => idf)), score, match];
+    const keys = new Map();
+    const lists = [];
+    const at = (kind, term) => {
+      const k = kind + "\u0000" + term;
+      if (!keys.has(k)) { keys.set(k, lists.length); lists.push([kind, term]); }
+      return keys.get(k);
+    };
+    const units = plan.units.map(unit => ({
+      own: unit.terms.map(t => at("w", t)),
+      variants: [...unit.alternatives.map(a => [c.SYNONYM_WEIGHT, a]), ...unit.narrower.map(n => [c.NARROWER_WEIGHT, n])]
+        .map(([weight, v]) => ({weight, terms: v.terms.map(t => at("w", t)), pairs: v.pairs.map(p => at("p", p))})),
+    }));
+    return {lists, units, pairs: plan.pairs.map(p => at("p", p)), grams: plan.ngrams.map(g => at("g", g))};
   }
 
-  async score(plan, docs) {
+  /** Per-unit idf sums and weights of a compiled plan, once its lists are loaded. */
+  weights(compiled, lists) {
+    for (const unit of compiled.units) {
+      unit.ownIdfs = unit.own.map(i => lists[i].idf);
+      unit.ownIdf = unit.ownIdfs.reduce((sum, idf) => sum + idf, 0.0) || 1.0;
+      unit.weight = Math.max(...unit.ownIdfs);
+      unit.shares = unit.ownIdfs.map(idf => idf / unit.ownIdf);
+      for (const variant of unit.variants) variant.idfs = variant.terms.map(i => lists[i].idf);
+    }
+    compiled.totalWeight = compiled.units.reduce((sum, unit) => sum + unit.weight, 0.0);
+  }
+
+  /**
+   * The score of one case as indexer/search/searcher.py computes it, with `value(i)` the impact of the
+   * case in list i (undefined: not there). Returns null when the case is not a result, else [score, weak].
+   * Every step only grows with a list's presence and impact, which makes bounds from partial lists safe.
+   */
+  evaluate(compiled, value, factor) {
     const c = this.manifest.scoring;
-    const text = new Map();
-    const covered = new Map();
-    let totalWeight = 0.0;
-    for (const unit of plan.units) {
-      const [weight, score, match] = await this.unitScores(unit);
-      totalWeight += weight;
-      for (const [docnum, value] of score) text.set(docnum, (text.get(docnum) ?? 0.0) + value);
-      for (const [docnum, share] of match) covered.set(docnum, (covered.get(docnum) ?? 0.0) + weight * share);
-    }
-    for (const pair of plan.pairs) {
-      for (const [docnum, value] of (await this.impacts("p", pair))[1]) {
-        if (text.has(docnum)) text.set(docnum, text.get(docnum) + c.PAIR_WEIGHT * value);
+    let text = 0.0;
+    let covered = 0.0;
+    for (const unit of compiled.units) {
+      let score = 0.0;
+      let share = 0.0;
+      for (let j = 0; j < unit.own.length; j++) {
+        const v = value(unit.own[j]);
+        if (v !== undefined) { score += v; share += unit.shares[j]; }
       }
-    }
-    let gramTotal = 0.0;
-    const gramCover = new Map();
-    const gramScore = new Map();
-    for (const gram of plan.ngrams) {
-      const [idf, impacts] = await this.impacts("g", gram);
-      gramTotal += idf;
-      for (const [docnum, value] of impacts) {
-        gramScore.set(docnum, (gramScore.get(docnum) ?? 0.0) + value);
-        gramCover.set(docnum, (gramCover.get(docnum) ?? 0.0) + idf);
+      for (const variant of unit.variants) {
+        // The alternative stands for the query's own words: their idf, its term frequencies (scoring.py).
+        let sum = 0.0;
+        let all = true;
+        for (let j = 0; j < variant.terms.length && all; j++) {
+          const v = value(variant.terms[j]);
+          if (v === undefined) all = false; else sum += v / variant.idfs[j];
+        }
+        for (let j = 0; j < variant.pairs.length && all; j++) if (value(variant.pairs[j]) === undefined) all = false;
+        if (!all) continue;
+        const found = variant.weight * unit.ownIdf * (sum / variant.terms.length);
+        if (found > score) score = found;
+        share = 1.0;
       }
+      text += score;
+      covered += share * unit.weight;
     }
+    for (const i of compiled.pairs) { const v = value(i); if (v !== undefined) text += v * c.PAIR_WEIGHT; }
+    let grams = 0.0;
+    let count = 0;
+    for (const i of compiled.grams) { const v = value(i); if (v !== undefined) { grams += v; count += 1; } }
+    const gramTotal = compiled.grams.length;
+    const hasUnits = compiled.units.length > 0;
+    if (hasUnits || gramTotal) {
+      if (!(text > 0 || (gramTotal && count >= c.NGRAM_KEEP * gramTotal - 1e-9))) return null;
+    }
+    let coverage = 1.0;
+    if (hasUnits) {
+      coverage = covered / compiled.totalWeight;
+      if (this.scoring.isDropped(coverage, gramTotal ? count / gramTotal : 0.0)) return null;
+    } else if (gramTotal) {
+      coverage = count / gramTotal;
+    }
+    let score = !hasUnits && !gramTotal ? 1.0 : gramTotal ? text + c.NGRAM_WEIGHT * grams : text;
+    score = roundTo(score * factor, c.SCORE_DECIMALS);
+    return [score, this.scoring.isWeak(coverage)];
+  }
+
+  /**
+   * Scores of the cases for a plan: Map(docnum -> [score, weak]). With `early` = k, long lists are read
+   * tier by tier until the first k results are proven (only those are returned), else in full.
+   */
+  async score(plan, docs, allowed, early = 0) {
+    const c = this.manifest.scoring;
+    const compiled = this.compile(plan);
+    const lists = await Promise.all(compiled.lists.map(([kind, term]) => this.postings(kind, term)));
+    if (!early) await Promise.all(lists.map(list => this.ensure(list, Infinity)));
+    this.weights(compiled, lists);
     const prefs = new Set(plan.prefectures);
     const years = new Set(plan.years.map(String));
     const inPlace = n => prefs.size > 0 && docs[n].pref.some(p => prefs.has(p));
     const inYear = n => years.size > 0 && docs[n].year.some(y => years.has(y));  // docs is null only when both sets are empty
-    let candidates = new Set(text.keys());
-    for (const [docnum, cover] of gramCover) if (gramTotal && cover / gramTotal >= c.NGRAM_KEEP) candidates.add(docnum);
-    if (!plan.units.length && !plan.ngrams.length) {
-      candidates = new Set();
-      for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) candidates.add(n);
+    const factor = n => (inPlace(n) ? c.PLACE_FACTOR : 1.0) * (inYear(n) ? c.YEAR_FACTOR : 1.0);
+    for (;;) {
+      let seen;
+      if (!compiled.units.length && !compiled.grams.length) {
+        seen = [];
+        for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) seen.push(n);
+      } else {
+        const union = new Set();
+        for (const list of lists) for (const docnum of list.impacts.keys()) union.add(docnum);
+        seen = [...union];
+      }
+      if (allowed) seen = seen.filter(allowed);
+      const result = new Map();
+      for (const docnum of seen) {
+        const found = this.evaluate(compiled, i => lists[i].impacts.get(docnum), factor(docnum));
+        if (found) result.set(docnum, found);
+      }
+      if (lists.every(list => list.bound === 0.0)) return Object.assign(result, {complete: true});
+      const deeper = this.prove(compiled, lists, result, seen, factor, early, prefs.size > 0, years.size > 0);
+      if (deeper instanceof Map) return deeper;
+      await Promise.all([...deeper].map(i => this.ensure(lists[i], lists[i].next + 1)));
     }
-    const result = new Map();
-    for (const docnum of candidates) {
-      let coverage = totalWeight ? (covered.get(docnum) ?? 0.0) / totalWeight : 1.0;
-      const ngramCoverage = gramTotal ? (gramCover.get(docnum) ?? 0.0) / gramTotal : 0.0;
-      if (plan.units.length && this.scoring.isDropped(coverage, ngramCoverage)) continue;
-      if (!plan.units.length) coverage = plan.ngrams.length ? ngramCoverage : 1.0;
-      let value = (text.get(docnum) ?? 0.0) + c.NGRAM_WEIGHT * (gramScore.get(docnum) ?? 0.0);
-      if (!plan.units.length && !plan.ngrams.length) value = 1.0;
-      result.set(docnum, [this.scoring.finalScore(value, inPlace(docnum), inYear(docnum)), this.scoring.isWeak(coverage)]);
+  }
+
+  /**
+   * Whether the first k results are known although some lists are not complete. A case missing from a
+   * list that is not complete may still be in it with at most its `bound`. The first k are proven when
+   * each has the same score at its lowest (missing = absent) and its highest (missing = bound), and no
+   * other case, seen in some list or in none, can reach the k-th. Returns the proven results, or the
+   * lists to read further.
+   */
+  prove(compiled, lists, result, seen, factor, k, place, year) {
+    const c = this.manifest.scoring;
+    const weakLast = Boolean(c.WEAK_LAST);
+    const before = (a, b) => (weakLast && a[1] !== b[1] ? !a[1] : a[0] > b[0] || (a[0] === b[0] && a[2] < b[2]));
+    const order = [...result.entries()].map(([docnum, [score, weak]]) => [score, weak, docnum]);
+    order.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    const top = order.slice(0, k);
+    const last = top.length === k ? top[top.length - 1] : null;
+    const open = lists.map(list => list.bound > 0);
+    // The highest a case may score: present at the bound in every list that is not complete and lacks it.
+    const highest = (docnum, f, without = -1) => this.evaluate(compiled, i => (i === without ? lists[i].impacts.get(docnum)
+      : lists[i].impacts.get(docnum) ?? (open[i] ? lists[i].bound : undefined)), f);
+    const blocking = [];  // [highest score, docnum (-1: a case in no list read so far), factor]
+    for (const [score, weak, docnum] of top) {
+      const high = highest(docnum, factor(docnum));
+      if (!high || high[0] !== score || high[1] !== weak) blocking.push([high ? high[0] : 0, docnum, factor(docnum)]);
     }
-    return result;
+    const chosen = new Set(top.map(item => item[2]));
+    for (const docnum of seen) {
+      if (chosen.has(docnum)) continue;
+      const high = highest(docnum, factor(docnum));
+      if (high && (!last || !before(last, [high[0], high[1], docnum]))) blocking.push([high[0], docnum, factor(docnum)]);
+    }
+    // A case in no list read so far: in every list that is not complete, at its bound.
+    const most = (place ? c.PLACE_FACTOR : 1.0) * (year ? c.YEAR_FACTOR : 1.0);
+    const unseen = this.evaluate(compiled, i => (open[i] ? lists[i].bound : undefined), most);
+    if (unseen && (!last || !(weakLast && unseen[1] && !last[1]) && !(unseen[0] < last[0]))) blocking.push([unseen[0], -1, most]);
+    if (!blocking.length) {
+      const proven = new Map();
+      for (const [score, weak, docnum] of top) proven.set(docnum, [score, weak]);
+      return proven;
+    }
+    // Read further the lists whose bounds lift the strongest blocking cases most (one round trip each).
+    blocking.sort((a, b) => b[0] - a[0]);
+    const deeper = new Set();
+    for (const [high, docnum, f] of blocking.slice(0, 8)) {
+      const gains = [];
+      lists.forEach((list, i) => {
+        if (!open[i] || (docnum >= 0 && list.impacts.has(docnum))) return;
+        const lower = docnum >= 0 ? highest(docnum, f, i)
+          : this.evaluate(compiled, j => (open[j] && j !== i ? lists[j].bound : undefined), f);
+        gains.push([high - (lower ? lower[0] : 0), i]);
+      });
+      gains.sort((a, b) => b[0] - a[0]);
+      for (const [gain, i] of gains) if (gain >= gains[0][0] / 2) deeper.add(i);
+    }
+    if (!deeper.size) lists.forEach((_, i) => { if (open[i]) deeper.add(i); });
+    return deeper;
   }
 
   async doc(docnum) { return this.file(`d/${docnum}.json`); }
 
   /**
    * Search like `python -m indexer search --json`. Options: filters {facet: [ids]}, sort ("relevance" or
-   * "newest"), limit, offset, snippets (default true). Returns {query, total, results, facets} and, apart
-   * from those keys, `plan`, `messages` and `docnums` (for the UI).
+   * "newest"), limit, offset, snippets (default true), facets (default true), early (default false).
+   * Returns {query, total, results, facets} and, apart from those keys, `plan`, `messages` and `docnums`
+   * (for the UI). With `early` (relevance order, no facets) the results may come from the heads of long
+   * posting lists only, proven to be the same as with every posting: then `total` is null and
+   * `complete()` gives the whole response (tails fetched).
    */
   async search(query, options = {}) {
     const {filters = {}, sort: requested = "relevance", limit = 10, offset = 0, snippets = true, facets: wantFacets = true} = options;
+    const early = Boolean(options.early) && !wantFacets && requested === "relevance" && limit > 0;
     let sort = requested;
     const active = Object.entries(filters).filter(([, values]) => values && values.length)
       .map(([facet, values]) => [facet, new Set(values.map(String))]);
@@ -830,6 +977,7 @@ export class SearchIndex {
     if (plan.truncated) messages.push(`検索語が長いため、先頭の ${q.maxChars} 文字（${q.maxUnits} 語まで）で検索しました`);
     if (plan.ignored.length) messages.push("次の語は検索に使いませんでした: " + plan.ignored.join("、"));
     let scored = new Map();
+    let partial = false;
     const isEmpty = !(plan.units.length || plan.ngrams.length || plan.years.length || plan.prefectures.length);
     if (!plan.normalized.trim()) {
       for (let n = 0; n < this.count; n++) scored.set(n, [0.0, false]);
@@ -837,7 +985,10 @@ export class SearchIndex {
     } else if (isEmpty) {
       messages.push("検索できる語がありません（記号や絵文字だけでは検索できません）");
     } else {
-      scored = await this.score(plan, docs);
+      const allowed = active.length ? docnum => active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v))) : null;
+      scored = await this.score(plan, docs, allowed, early ? offset + limit : 0);
+      // Fewer proven results than asked for are all there are: the total is known then.
+      partial = early && !scored.complete && scored.size >= offset + limit;
     }
     if (active.length) {
       for (const docnum of [...scored.keys()]) {
@@ -845,12 +996,15 @@ export class SearchIndex {
       }
     }
     const order = [...scored.keys()];
+    // Weak results come last only when the scoring module says so (WEAK_LAST), as in the searcher.
+    const weakLast = Boolean(this.manifest.scoring.WEAK_LAST);
+    const weakFirst = (a, b) => (weakLast ? scored.get(a)[1] - scored.get(b)[1] : 0);
     // docnums follow case ids, so comparing docnums breaks ties by id as the CLI does.
     if (sort === "newest") {
-      order.sort((a, b) => (scored.get(a)[1] - scored.get(b)[1]) || (docs[b].start - docs[a].start)
+      order.sort((a, b) => weakFirst(a, b) || (docs[b].start - docs[a].start)
         || (docs[b].updated - docs[a].updated) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
     } else {
-      order.sort((a, b) => (scored.get(a)[1] - scored.get(b)[1]) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
+      order.sort((a, b) => weakFirst(a, b) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
     }
     const facets = {};
     for (const facet of wantFacets ? FACETS : []) {
@@ -878,8 +1032,10 @@ export class SearchIndex {
       if (weak) hit.weak = true;
       return hit;
     });
-    const response = {query: plan.text, total: order.length, results, facets};
+    const response = {query: plan.text, total: partial ? null : order.length, results, facets};
     Object.defineProperties(response, {
+      complete: {value: () => (partial ? this.search(query, Object.assign({}, options, {early: false})) : Promise.resolve(response)),
+                 enumerable: false},
       plan: {value: plan, enumerable: false},
       messages: {value: messages, enumerable: false},
       docnums: {value: page, enumerable: false},
@@ -892,9 +1048,11 @@ export class SearchIndex {
   url(id) { return this.manifest.url.replace("{id}", encodeURIComponent(id)); }
 
   /** Every file of the index not yet in memory, fetched with at most `parallel` requests at a time. */
-  async prefetchAll(parallel = 4) {
+  async prefetchAll(parallel = 8) {
     const names = ["query.json", "facets.json"];
     for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
+    const q = await this.queryData();
+    for (let i = 0; i < q.groupCount; i++) names.push(`th/${i}.json`);
     for (let i = 0; i < this.manifest.shards.terms; i++) names.push(`t/${i}.json`);
     for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
     const todo = names.filter(name => !this.files.has(name));
@@ -905,10 +1063,16 @@ export class SearchIndex {
         try {
           const data = await this.file(name);
           if (/^t\/\d+\.json$/.test(name)) {
-            // Frequent terms live in files of their own, named by pointers in the shard.
+            // Long lists live in tier files of their own, numbered in the shard's lists.
             for (const entry of Object.values(data)) {
-              const own = entry && entry["@"] !== undefined ? name.replace(".json", `-${entry["@"]}.json`) : null;
-              if (own && !this.files.has(own)) todo.push(own);
+              for (const kind of ["w", "p", "g"]) {
+                const list = entry[kind];
+                if (!list || list.length !== 3 || Array.isArray(list[2])) continue;
+                for (let j = 0; j + 1 < list[1].length; j++) {
+                  const own = name.replace(".json", `-${list[2] + j}.json`);
+                  if (!this.files.has(own)) todo.push(own);
+                }
+              }
             }
           }
         } catch { /* fetched again on demand */ }

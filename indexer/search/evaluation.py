@@ -136,3 +136,27 @@ def evaluate(searcher: Searcher, queries: list[Judged], k: int = K) -> Report:
         response = searcher.search(judged.query, limit=k, snippets=False)
         report.results.append(score_query(judged, [h.id for h in response.results], [h.weak for h in response.results], k))
     return report
+
+
+def evaluate_responses(queries: list[Judged], responses: list[dict[str, Any]], k: int = K) -> Report:
+    """Score ``search --json`` dictionaries (one per query, in order), e.g. from the browser engine.
+
+    The same metrics as :func:`evaluate`: any engine's output can be compared with the whoosh engine's.
+    """
+    report = Report()
+    for judged, response in zip(queries, responses, strict=True):
+        hits = response.get("results", [])
+        report.results.append(score_query(judged, [str(h["id"]) for h in hits], [bool(h.get("weak")) for h in hits], k))
+    return report
+
+
+def evaluate_rankings(queries: list[Judged], rankings: dict[str, list[str]], k: int = K) -> Report:
+    """Score rankings of case ids by query text (engines that report no weak flag, such as the peers in bench/).
+
+    Queries that must find nothing are left out of the averages, as in :func:`evaluate`.
+    """
+    report = Report()
+    for judged in queries:
+        ranked = list(rankings.get(judged.query, []))
+        report.results.append(score_query(judged, ranked, [False] * len(ranked), k))
+    return report

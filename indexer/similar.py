@@ -11,13 +11,12 @@ a heap. The work grows about linearly with the number of cases. The same vectors
 
 from __future__ import annotations
 
-import heapq
-import math
+import itertools
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from operator import itemgetter, neg
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from indexer.model import Case
@@ -32,8 +31,10 @@ BODY_WORDS = 560
 TOP_TERMS = 40
 # A term among the top terms of more than max(MIN_DF_CAP, DF_SHARE × cases) cases links nothing: its
 # idf is low, and the pairs it would score grow with the square of its cases.
-DF_SHARE = 0.02
+DF_SHARE = 0.05
 MIN_DF_CAP = 50
+# Scores are summed in blocks of cases of at most this many cells (8 bytes each: 32 MB).
+BLOCK_CELLS = 4_000_000
 
 _SKIP = re.compile(r"^(?:[0-9.,]+|[a-z]|[ぁ-ん]|[ァ-ヶー])$")
 
@@ -91,47 +92,103 @@ def similar_from_bags(bags: Mapping[str, Mapping[str, float]], limit: int = 5) -
 
 
 def similar_from_stream(stream: Callable[[], Iterable[tuple[str, Mapping[str, float]]]], limit: int = 5) -> dict[str, list[str]]:
-    """Like :func:`similar_from_bags`, reading the bags twice from ``stream()`` instead of holding them all.
+    """Like :func:`similar_from_bags`, reading the bags from ``stream()`` once instead of holding them all.
 
-    Only each case's top terms stay in memory, so 10,000 cases need little.
+    Only flat arrays of (case, term, frequency) stay in memory, so 10,000 cases need little.
     """
-    count = 0
-    df: dict[str, int] = defaultdict(int)
+    import numpy as np
+
     ids: list[str] = []
+    vocabulary: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # term -> first-seen number
+    case_of, term_of, freq_of = array("q"), array("q"), array("d")
     for case_id, bag in stream():
-        count += 1
+        case_of.extend(itertools.repeat(len(ids), len(bag)))
         ids.append(case_id)
-        for term in bag:
-            df[term] += 1
-    idf = {t: math.log(1.0 + count / n) for t, n in df.items()}
-    # Cases as numbers in id order, so that ties are broken by id with plain integer comparisons.
-    number = {case_id: position for position, case_id in enumerate(sorted(ids))}
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    tops: list[list[tuple[str, float]]] = [[] for _ in ids]
-    for case_id, bag in stream():
-        weights = {t: (1.0 + math.log(f)) * idf[t] for t, f in bag.items() if f > 0}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        # Terms found in no other case cannot link cases; they still count in the norm.
-        shared = sorted((t, w / norm) for t, w in weights.items() if df[t] > 1)
-        shared.sort(key=itemgetter(1), reverse=True)  # stable: equal weights stay in term order
-        own = number[case_id]
-        tops[own] = shared[:TOP_TERMS]
-        for term, weight in tops[own]:
-            postings[term].append((own, weight))
+        term_of.extend(map(vocabulary.__getitem__, bag))
+        freq_of.extend(map(float, bag.values()))
+    count = len(ids)
+    # Cases as numbers in id order and terms as numbers in term order: ties are then broken by id,
+    # and the result does not depend on the order of the cases or of the terms in a bag.
+    case_number = np.empty(count, dtype=np.int64)
+    case_number[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(count)
+    term_rank = np.empty(len(vocabulary), dtype=np.int64)
+    term_rank[np.argsort(np.array(list(vocabulary), dtype=object), kind="stable")] = np.arange(len(vocabulary))
+    cases = case_number[np.frombuffer(case_of, dtype=np.int64)] if count else np.zeros(0, dtype=np.int64)
+    terms = term_rank[np.frombuffer(term_of, dtype=np.int64)] if len(term_of) else np.zeros(0, dtype=np.int64)
+    freqs = np.frombuffer(freq_of, dtype=np.float64) if len(freq_of) else np.zeros(0)
+    order = np.argsort(cases * max(len(vocabulary), 1) + terms)  # (case, term) pairs are unique
+    order = order[freqs[order] > 0]
+    cases, terms, freqs = cases[order], terms[order], freqs[order]
+    df = np.bincount(terms, minlength=len(vocabulary))
+    weights = (1.0 + np.log(freqs)) * np.log(1.0 + count / np.maximum(df[terms], 1))
+    norms = np.sqrt(np.bincount(cases, weights=weights * weights, minlength=count))
+    weights = weights / np.where(norms > 0, norms, 1.0)[cases]
+    # Terms found in no other case cannot link cases (they still count in the norm). Of the others,
+    # each case keeps its TOP_TERMS strongest (ties by term order).
+    shared = df[terms] > 1
+    cases, terms, weights = cases[shared], terms[shared], weights[shared]
+    # Entries are in (case, term) order, so two stable sorts give (case, -weight, term) order.
+    order = np.argsort(-weights, kind="stable")
+    order = order[np.argsort(cases[order], kind="stable")]
+    cases, terms, weights = cases[order], terms[order], weights[order]
+    starts = np.searchsorted(cases, np.arange(count))
+    keep = (np.arange(len(cases)) - starts[cases]) < TOP_TERMS
+    cases, terms, weights = cases[keep], terms[keep], weights[keep]
+    # A term in too many cases' top terms links nothing (low idf; its pairs grow with the square).
+    holders = np.bincount(terms, minlength=len(vocabulary))
     cap = max(MIN_DF_CAP, int(DF_SHARE * count))
-    linking = {term: linked for term, linked in postings.items() if len(linked) <= cap}
-    del postings
+    linking = (holders[terms] > 1) & (holders[terms] <= cap)
+    cases, terms, weights = cases[linking], terms[linking], weights[linking]
+    best = _top_matches(cases, terms, weights, count, limit)
     by_number = sorted(ids)
-    result: dict[str, list[str]] = {}
-    for own, top in enumerate(tops):
-        scores: dict[int, float] = defaultdict(float)
-        for term, weight in top:
-            for other, other_weight in linking.get(term, ()):
-                scores[other] += weight * other_weight
-        scores.pop(own, None)
-        # Highest score first, then lowest id: nsmallest over (-score, number), compared in C.
-        best = heapq.nsmallest(limit, zip(map(neg, scores.values()), scores.keys(), strict=True))
-        result[by_number[own]] = [by_number[other] for score, other in best if score < 0]
+    return {by_number[own]: [by_number[other] for other in others] for own, others in enumerate(best)}
+
+
+def _top_matches(cases: Any, terms: Any, weights: Any, count: int, limit: int) -> list[list[int]]:
+    """For each case number, up to ``limit`` case numbers with the highest dot product (> 0), ties by number.
+
+    ``cases``, ``terms``, ``weights`` are the kept (case, term, weight) entries, sorted by case. For a
+    block of cases, every pair of entries that share a term is expanded and summed with one
+    ``bincount`` into a dense ``block × count`` matrix: the work is the number of case pairs that
+    share a term, all of it in numpy.
+    """
+    import numpy as np
+
+    by_term = np.lexsort((cases, terms))
+    posting_cases = cases[by_term]
+    posting_weights = weights[by_term]
+    term_start = np.searchsorted(terms[by_term], np.arange(int(terms.max()) + 1 if len(terms) else 0))
+    term_stop = np.searchsorted(terms[by_term], np.arange(int(terms.max()) + 1 if len(terms) else 0), side="right")
+    case_start = np.searchsorted(cases, np.arange(count + 1))
+    result: list[list[int]] = []
+    block = max(1, min(count, BLOCK_CELLS // max(count, 1)))
+    for low in range(0, count, block):
+        high = min(count, low + block)
+        rows = high - low
+        first, last = case_start[low], case_start[high]
+        own_case, own_term, own_weight = cases[first:last], terms[first:last], weights[first:last]
+        lengths = term_stop[own_term] - term_start[own_term]
+        total = int(lengths.sum())
+        # Concatenated ranges term_start[t] … term_stop[t] of every entry of the block.
+        offsets = np.repeat(term_start[own_term] - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        row_of = np.repeat(own_case - low, lengths)
+        scores = np.bincount(row_of * count + posting_cases[offsets],
+                             weights=np.repeat(own_weight, lengths) * posting_weights[offsets],
+                             minlength=rows * count).reshape(rows, count)
+        scores[np.arange(rows), np.arange(low, high)] = 0.0  # never a case's own match
+        if count > limit:
+            threshold = np.partition(scores, count - limit, axis=1)[:, count - limit]
+            chosen = (scores >= threshold[:, None]) & (scores > 0.0)
+        else:
+            chosen = scores > 0.0
+        row_index, column = np.nonzero(chosen)
+        order = np.lexsort((column, -scores[row_index, column], row_index))
+        row_index, column = row_index[order], column[order]
+        ranks = np.arange(len(row_index)) - np.searchsorted(row_index, row_index)
+        picked = ranks < limit
+        row_index, column = row_index[picked], column[picked]
+        bounds = np.searchsorted(row_index, np.arange(rows + 1))
+        result.extend(column[bounds[r]:bounds[r + 1]].tolist() for r in range(rows))
     return result
 
 

@@ -6,6 +6,7 @@ Test modules reach the helpers through the ``kit`` fixture (the lead's pytest se
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import types
@@ -129,6 +130,14 @@ def parse_fragment(fragment: str) -> Document:
 def pages(site_dir: Path) -> list[Path]:
     """Every HTML page of a built site, in stable order."""
     return sorted(site_dir.rglob("*.html"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build cache folder for the session's fixture builds (outside the repository)."""
+    folder = tmp_path_factory.mktemp("build-cache")
+    os.environ["YOKOTEN_CACHE_DIR"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -164,6 +164,8 @@ class Renderer:
         self.markdown = SafeMarkdown()
         self.section_ids = {s["label"]: s["id"] for s in reference.vocabulary("sections")}
         self._map: TileMap | None = None
+        self._rows: dict[tuple[str, str, bool], Markup] = {}
+        self._row_macro: Any = None
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -224,10 +226,27 @@ class Renderer:
             counter = Counter(b.name for c in cases for b in c.bodies if b.pref_code == term.id)
             municipalities = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
         empty = f"{facet.title}「{term.label}」の事例はまだありません。"
+        common = self._common(page_url)
+        show_summary = len(cases) <= self.list_summary_limit
+        rows = [self._row(case, common["link"], show_summary) for case in cases]
         return self.env.get_template("term.html").render(
-            **self._common(page_url), facet=facet, term=term, cases=cases, children=children, region=region,
-            municipalities=municipalities, show_summary=len(cases) <= self.list_summary_limit, empty_message=empty,
+            **common, facet=facet, term=term, cases=cases, children=children, region=region,
+            municipalities=municipalities, rows=rows, empty_message=empty,
         )
+
+    def _row(self, case: Case, link: Linker, show_summary: bool) -> Markup:
+        """One case's row of a browse list, rendered once per build for each page depth and form.
+
+        A case is listed on a dozen browse pages (its themes, region, prefecture, years …), all at
+        the same depth: the row is the same HTML on each.
+        """
+        key = (case.id, link.root, show_summary)
+        row = self._rows.get(key)
+        if row is None:
+            if self._row_macro is None:
+                self._row_macro = vars(self.env.get_template("_macros.html").make_module())["case_row"]
+            row = self._rows[key] = Markup(self._row_macro(case, link, show_summary))
+        return row
 
     def facet_page(self, facet: Facet, page_url: str) -> str:
         """HTML of a facet's index page (all its terms with counts; the map for places)."""

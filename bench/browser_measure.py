@@ -3,7 +3,8 @@
 Each engine is driven through a harness page that exposes ``window.bench.search(q)`` resolving to
 ``{urls, total, ms}`` once the results are ready to be shown (titles and snippets of the first 10).
 Bytes are the encoded (gzip when the server compresses) response bodies of every request except the
-harness page, counted from navigation until the first results, as Chromium reports them.
+harness page, from navigation until the first results are ready (responses whose last byte arrived
+later, such as an engine reading the rest of its index afterwards, are not counted), as Chromium reports them.
 """
 
 from __future__ import annotations
@@ -62,22 +63,27 @@ def measure(site: Path, page: str, first_query: str, queries: list[str], keystro
     with serve(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context()
-        sizes: list[int] = []
+        sizes: list[tuple[int, float]] = []  # (encoded body bytes, when the last byte arrived, ms since 1970)
         counting = {"on": True}
 
         def on_finished(request: Any) -> None:
             if counting["on"] and not request.url.startswith(base + page) and "bench-config" not in request.url:
-                sizes.append(request.sizes()["responseBodySize"])
+                timing = request.timing
+                end = timing["startTime"] + timing["responseEnd"] if timing["responseEnd"] >= 0 else float("inf")
+                sizes.append((request.sizes()["responseBodySize"], end))
 
         context.on("requestfinished", on_finished)
         tab = context.new_page()
         tab.goto(base + page)
         tab.wait_for_function("() => window.bench !== undefined")
         cold = tab.evaluate("async q => { const t0 = performance.now(); const r = await window.bench.search(q);"
-                            " r.cold = performance.now() - t0; return r; }", first_query)
+                            " r.cold = performance.now() - t0; r.ready = r.ready || performance.timeOrigin + performance.now();"
+                            " return r; }", first_query)
         tab.wait_for_timeout(200)  # let requestfinished events of the first query arrive
         counting["on"] = False
-        result.first_bytes, result.first_requests, result.first_ms = sum(sizes), len(sizes), cold["cold"]
+        # Only what arrived before the results were ready counts (not what an engine reads afterwards).
+        before = [size for size, end in sizes if end <= cold["ready"] + 1.0]
+        result.first_bytes, result.first_requests, result.first_ms = sum(before), len(before), cold["cold"]
         for query in queries:
             steps = [query[:i] for i in range(1, len(query) + 1)] if keystrokes else [query]
             for step in steps:

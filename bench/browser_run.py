@@ -9,14 +9,14 @@ loopback interface with gzip, and measures in headless Chromium:
 * bytes transferred before the first results show (cold, mean and max over several first queries);
 * latency per query, warm, p50/p95 — every prefix of every query, as typing in a search box sends;
 * index size on disk (and gzipped);
-* nDCG@10 on the evaluation set (eval/queries.yaml; only for the project's cases, which it judges).
+* nDCG@10 on the evaluation set (eval/queries.yaml; only for the project's cases, which it judges), computed
+  exactly as ``python -m indexer evaluate`` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import math
 import shutil
 import sys
 import time
@@ -25,8 +25,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import yaml  # noqa: E402
 
 from bench import browser_peers  # noqa: E402
 from bench.browser_measure import measure  # noqa: E402
@@ -67,22 +65,19 @@ def index_size(engine: str, site: Path) -> tuple[int, int]:
     return raw, packed
 
 
-def ndcg(rankings: dict[str, list[str]], judged: list[dict[str, Any]]) -> float:
-    """Mean nDCG@10 (gain 2^grade - 1); a query with no relevant case scores 1 when nothing is returned."""
-    total = 0.0
-    for item in judged:
-        relevant = {str(k): int(v) for k, v in (item.get("relevant") or {}).items()}
-        ranked = [u.rstrip("/").split("/")[-1] for u in rankings.get(item["query"], [])][:10]
-        if not relevant:
-            total += 1.0 if not ranked else 0.0
-            continue
-        dcg = sum((2 ** relevant.get(c, 0) - 1) / math.log2(i + 2) for i, c in enumerate(ranked))
-        ideal = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(sorted(relevant.values(), reverse=True)[:10]))
-        total += dcg / ideal if ideal else 0.0
-    return total / len(judged)
+def ndcg(rankings: dict[str, list[str]], judged: list[Any]) -> float:
+    """Mean nDCG@10 as ``python -m indexer evaluate`` computes it (``indexer.search.evaluation``).
+
+    Rankings are page URLs; their last path segment is the case id. Queries with no relevant case are left
+    out of the mean, as in the CLI (they check that nothing pretends to match, which URLs cannot show).
+    """
+    from indexer.search.evaluation import evaluate_rankings
+
+    ids = {query: [u.rstrip("/").split("/")[-1] for u in urls] for query, urls in rankings.items()}
+    return evaluate_rankings(judged, ids).mean("ndcg")
 
 
-def run_corpus(name: str, cases: list[Any], judged: list[dict[str, Any]] | None, queries: list[str]) -> list[dict[str, Any]]:
+def run_corpus(name: str, cases: list[Any], judged: list[Any] | None, queries: list[str]) -> list[dict[str, Any]]:
     """Build and measure the three engines on one corpus; one row per engine."""
     rows = []
     builders = {"Yokoten": (build_yokoten, "bench.html"), "Material": (browser_peers.build_material, "bench.html"),
@@ -128,9 +123,10 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "browser.md"))
     args = parser.parse_args()
     from indexer.loader import load_cases
+    from indexer.search.evaluation import load_queries
 
-    judged = yaml.safe_load((ROOT / "eval" / "queries.yaml").read_text(encoding="utf-8"))["queries"]
-    queries = [str(q["query"]) for q in judged]
+    judged = load_queries(ROOT / "eval" / "queries.yaml")
+    queries = [q.query for q in judged]
     rows: list[dict[str, Any]] = []
     if not args.skip_project:
         rows += run_corpus("project", load_cases([ROOT / "cases"]), judged, queries)

@@ -10,6 +10,9 @@
 
 export const FORMAT = 2;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
+const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
+const MAX_WORK = 400000;  // or cases times lists evaluated while proving
+const MAX_LISTS = 256;  // posting lists kept in memory across queries (one array of impacts per case each)
 
 // ------------------------------------------------------------------------------------------ normalisation
 
@@ -586,7 +589,14 @@ export function snippetParts(snippet) {
 // ------------------------------------------------------------------------------------------ scoring
 
 /** Python's round(x, digits) for the values scores take (correct rounding of the exact double). */
-function roundTo(value, digits) { return parseFloat(value.toFixed(digits)); }
+function roundTo(value, digits) {
+  // n / 10^digits is the double nearest to the decimal, as parseFloat(toFixed) gives; n is certain
+  // unless value sits (within float error) half-way between two decimals, where toFixed decides.
+  const scale = 10 ** digits;
+  const scaled = value * scale;
+  if (Math.abs(scaled) < 2 ** 52 && Math.abs(Math.abs(scaled - Math.trunc(scaled)) - 0.5) > 1e-3) return Math.round(scaled) / scale;
+  return parseFloat(value.toFixed(digits));
+}
 
 class Scoring {
   constructor(constants) { this.c = constants; }
@@ -713,29 +723,34 @@ export class SearchIndex {
   }
 
   /**
-   * The posting list of a term, head first: {idf, impacts: Map(docnum -> impact), bound, next, files}.
-   * kind is "w" (words), "p" (pairs) or "g" (bigrams). A long list is loaded tier by tier (`ensure`):
-   * `bound` is the largest impact a case not yet in `impacts` may have (0 once the list is complete).
-   * Lists are kept across queries, so typing reuses what earlier keystrokes loaded.
+   * The posting list of a term, head first: {idf, dense, docs, bound, next, files}. kind is "w" (words),
+   * "p" (pairs) or "g" (bigrams). `dense[docnum]` is the impact (0: not loaded or not there), `docs` the
+   * docnums loaded. A long list is loaded tier by tier (`ensure`): `bound` is the largest impact a case
+   * not yet loaded may have (0 once the list is complete). The most recent lists are kept across queries,
+   * so typing reuses what earlier keystrokes loaded.
    */
   postings(kind, term) {
     const cacheKey = kind + "\u0000" + term;
     let list = this.impactCache.get(cacheKey);
-    if (!list) {
+    if (list) {
+      this.impactCache.delete(cacheKey);  // most recently used last
+    } else {
       list = this.termEntry(term).then(([number, entry]) => {
         const postings = entry && entry[kind];
         const df = postings ? postings[0] : 0;
         const idf = this.scoring.idf(df, this.count);
-        const impacts = new Map();
         // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, first tier file].
         const tiered = Boolean(postings) && postings.length === 3 && !Array.isArray(postings[2]);
-        if (postings && !tiered) this.addPostings(impacts, idf, postings[1], postings[2]);
         const bounds = tiered ? postings[1] : [0];
         const files = bounds.slice(1).map((_, j) => `t/${number}-${postings[2] + j}.json`);
-        return {idf, impacts, bounds, files, next: 0, bound: idf * this.scoring.saturate(bounds[0])};
+        const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, next: 0,
+                       bound: idf * this.scoring.saturate(bounds[0])};
+        if (postings && !tiered) this.addPostings(found, postings[1], postings[2]);
+        return found;
       });
-      this.impactCache.set(cacheKey, list);
     }
+    this.impactCache.set(cacheKey, list);
+    if (this.impactCache.size > MAX_LISTS) this.impactCache.delete(this.impactCache.keys().next().value);
     return list;
   }
 
@@ -744,18 +759,19 @@ export class SearchIndex {
     const upto = Math.min(level, list.files.length);
     if (list.next >= upto) return;
     const tiers = await Promise.all(list.files.slice(0, upto).map(name => this.file(name)));
-    for (let j = list.next; j < upto; j++) this.addPostings(list.impacts, list.idf, tiers[j][0], tiers[j][1]);
+    for (let j = list.next; j < upto; j++) this.addPostings(list, tiers[j][0], tiers[j][1]);
     if (upto > list.next) {
       list.next = upto;
       list.bound = list.idf * this.scoring.saturate(list.bounds[upto]);
     }
   }
 
-  addPostings(impacts, idf, deltas, values) {
+  addPostings(list, deltas, values) {
     let docnum = 0;
     for (let i = 0; i < deltas.length; i++) {
       docnum += deltas[i];
-      impacts.set(docnum, idf * this.scoring.saturate(values[i]));
+      list.dense[docnum] = list.idf * this.scoring.saturate(values[i]);
+      list.docs.push(docnum);
     }
   }
 
@@ -763,7 +779,7 @@ export class SearchIndex {
   async impacts(kind, term) {
     const list = await this.postings(kind, term);
     await this.ensure(list, Infinity);
-    return [list.idf, list.impacts];
+    return [list.idf, new Map([...list.docs].sort((a, b) => a - b).map(d => [d, list.dense[d]]))];
   }
 
   async surfaces(term) {
@@ -802,11 +818,12 @@ export class SearchIndex {
   }
 
   /**
-   * The score of one case as indexer/search/searcher.py computes it, with `value(i)` the impact of the
-   * case in list i (undefined: not there). Returns null when the case is not a result, else [score, weak].
+   * The score of one case as indexer/search/searcher.py computes it, with `vals[i]` the impact of the case
+   * in list i (0: not there). Returns null when the case is not a result, else [score, weak] (the score
+   * rounded as the CLI rounds it unless `exact` is false).
    * Every step only grows with a list's presence and impact, which makes bounds from partial lists safe.
    */
-  evaluate(compiled, value, factor) {
+  evaluate(compiled, vals, factor, exact = true) {
     const c = this.manifest.scoring;
     let text = 0.0;
     let covered = 0.0;
@@ -814,18 +831,18 @@ export class SearchIndex {
       let score = 0.0;
       let share = 0.0;
       for (let j = 0; j < unit.own.length; j++) {
-        const v = value(unit.own[j]);
-        if (v !== undefined) { score += v; share += unit.shares[j]; }
+        const v = vals[unit.own[j]];
+        if (v !== 0) { score += v; share += unit.shares[j]; }
       }
       for (const variant of unit.variants) {
         // The alternative stands for the query's own words: their idf, its term frequencies (scoring.py).
         let sum = 0.0;
         let all = true;
         for (let j = 0; j < variant.terms.length && all; j++) {
-          const v = value(variant.terms[j]);
-          if (v === undefined) all = false; else sum += v / variant.idfs[j];
+          const v = vals[variant.terms[j]];
+          if (v === 0) all = false; else sum += v / variant.idfs[j];
         }
-        for (let j = 0; j < variant.pairs.length && all; j++) if (value(variant.pairs[j]) === undefined) all = false;
+        for (let j = 0; j < variant.pairs.length && all; j++) if (vals[variant.pairs[j]] === 0) all = false;
         if (!all) continue;
         const found = variant.weight * unit.ownIdf * (sum / variant.terms.length);
         if (found > score) score = found;
@@ -834,10 +851,10 @@ export class SearchIndex {
       text += score;
       covered += share * unit.weight;
     }
-    for (const i of compiled.pairs) { const v = value(i); if (v !== undefined) text += v * c.PAIR_WEIGHT; }
+    for (const i of compiled.pairs) { const v = vals[i]; if (v !== 0) text += v * c.PAIR_WEIGHT; }
     let grams = 0.0;
     let count = 0;
-    for (const i of compiled.grams) { const v = value(i); if (v !== undefined) { grams += v; count += 1; } }
+    for (const i of compiled.grams) { const v = vals[i]; if (v !== 0) { grams += v; count += 1; } }
     const gramTotal = compiled.grams.length;
     const hasUnits = compiled.units.length > 0;
     if (hasUnits || gramTotal) {
@@ -850,9 +867,8 @@ export class SearchIndex {
     } else if (gramTotal) {
       coverage = count / gramTotal;
     }
-    let score = !hasUnits && !gramTotal ? 1.0 : gramTotal ? text + c.NGRAM_WEIGHT * grams : text;
-    score = roundTo(score * factor, c.SCORE_DECIMALS);
-    return [score, this.scoring.isWeak(coverage)];
+    const score = (!hasUnits && !gramTotal ? 1.0 : gramTotal ? text + c.NGRAM_WEIGHT * grams : text) * factor;
+    return [exact ? roundTo(score, c.SCORE_DECIMALS) : score, this.scoring.isWeak(coverage)];
   }
 
   /**
@@ -870,26 +886,36 @@ export class SearchIndex {
     const inPlace = n => prefs.size > 0 && docs[n].pref.some(p => prefs.has(p));
     const inYear = n => years.size > 0 && docs[n].year.some(y => years.has(y));  // docs is null only when both sets are empty
     const factor = n => (inPlace(n) ? c.PLACE_FACTOR : 1.0) * (inYear(n) ? c.YEAR_FACTOR : 1.0);
+    const vals = new Float64Array(lists.length);
+    const mark = new Uint8Array(this.count);
+    let rounds = 0;
+    let work = 0;
     for (;;) {
       let seen;
       if (!compiled.units.length && !compiled.grams.length) {
         seen = [];
         for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) seen.push(n);
       } else {
-        const union = new Set();
-        for (const list of lists) for (const docnum of list.impacts.keys()) union.add(docnum);
-        seen = [...union];
+        seen = [];
+        mark.fill(0);
+        for (const list of lists) for (const docnum of list.docs) if (!mark[docnum]) { mark[docnum] = 1; seen.push(docnum); }
       }
       if (allowed) seen = seen.filter(allowed);
       const result = new Map();
       for (const docnum of seen) {
-        const found = this.evaluate(compiled, i => lists[i].impacts.get(docnum), factor(docnum));
+        for (let i = 0; i < lists.length; i++) vals[i] = lists[i].dense[docnum];
+        const found = this.evaluate(compiled, vals, factor(docnum));
         if (found) result.set(docnum, found);
       }
       if (lists.every(list => list.bound === 0.0)) return Object.assign(result, {complete: true});
       const deeper = this.prove(compiled, lists, result, seen, factor, early, prefs.size > 0, years.size > 0);
       if (deeper instanceof Map) return deeper;
-      await Promise.all([...deeper].map(i => this.ensure(lists[i], lists[i].next + 1)));
+      // Each round costs a download and a pass over the cases seen: when a few do not settle the
+      // first results, the scores are flat and reading the lists whole is faster.
+      rounds += 1;
+      work += seen.length * lists.length;
+      const level = rounds >= MAX_ROUNDS || work >= MAX_WORK ? Infinity : null;
+      await Promise.all(level ? lists.map(list => this.ensure(list, level)) : [...deeper].map(i => this.ensure(lists[i], lists[i].next + 1)));
     }
   }
 
@@ -904,14 +930,27 @@ export class SearchIndex {
     const c = this.manifest.scoring;
     const weakLast = Boolean(c.WEAK_LAST);
     const before = (a, b) => (weakLast && a[1] !== b[1] ? !a[1] : a[0] > b[0] || (a[0] === b[0] && a[2] < b[2]));
-    const order = [...result.entries()].map(([docnum, [score, weak]]) => [score, weak, docnum]);
-    order.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-    const top = order.slice(0, k);
+    const top = [];  // the k best, in order
+    for (const [docnum, [score, weak]] of result) {
+      const item = [score, weak, docnum];
+      if (top.length === k && !before(item, top[k - 1])) continue;
+      let at = top.length;
+      while (at > 0 && before(item, top[at - 1])) at--;
+      top.splice(at, 0, item);
+      if (top.length > k) top.pop();
+    }
     const last = top.length === k ? top[top.length - 1] : null;
     const open = lists.map(list => list.bound > 0);
-    // The highest a case may score: present at the bound in every list that is not complete and lacks it.
-    const highest = (docnum, f, without = -1) => this.evaluate(compiled, i => (i === without ? lists[i].impacts.get(docnum)
-      : lists[i].impacts.get(docnum) ?? (open[i] ? lists[i].bound : undefined)), f);
+    const vals = new Float64Array(lists.length);
+    // The highest a case may score: present at the bound in every list that is not complete and lacks it
+    // (docnum -1: a case in no list read so far), optionally absent from list `without`.
+    const highest = (docnum, f, without = -1, exact = true) => {
+      for (let i = 0; i < lists.length; i++) {
+        const v = docnum >= 0 ? lists[i].dense[docnum] : 0;
+        vals[i] = v === 0 && open[i] && i !== without ? lists[i].bound : v;
+      }
+      return this.evaluate(compiled, vals, f, exact);
+    };
     const blocking = [];  // [highest score, docnum (-1: a case in no list read so far), factor]
     for (const [score, weak, docnum] of top) {
       const high = highest(docnum, factor(docnum));
@@ -920,12 +959,17 @@ export class SearchIndex {
     const chosen = new Set(top.map(item => item[2]));
     for (const docnum of seen) {
       if (chosen.has(docnum)) continue;
-      const high = highest(docnum, factor(docnum));
-      if (high && (!last || !before(last, [high[0], high[1], docnum]))) blocking.push([high[0], docnum, factor(docnum)]);
+      const f = factor(docnum);
+      let high = highest(docnum, f, -1, false);
+      if (!high) continue;
+      // Rounding moves a score by at most half a unit of its last decimal: far below the k-th, no tie.
+      if (last && high[0] < last[0] - 1e-5 && (!weakLast || high[1] === last[1] || high[1])) continue;
+      high = highest(docnum, f);
+      if (high && (!last || !before(last, [high[0], high[1], docnum]))) blocking.push([high[0], docnum, f]);
+      if (blocking.length >= 32) break;  // enough to choose the lists to read next: this round fails anyway
     }
-    // A case in no list read so far: in every list that is not complete, at its bound.
     const most = (place ? c.PLACE_FACTOR : 1.0) * (year ? c.YEAR_FACTOR : 1.0);
-    const unseen = this.evaluate(compiled, i => (open[i] ? lists[i].bound : undefined), most);
+    const unseen = highest(-1, most);
     if (unseen && (!last || !(weakLast && unseen[1] && !last[1]) && !(unseen[0] < last[0]))) blocking.push([unseen[0], -1, most]);
     if (!blocking.length) {
       const proven = new Map();
@@ -938,13 +982,12 @@ export class SearchIndex {
     for (const [high, docnum, f] of blocking.slice(0, 8)) {
       const gains = [];
       lists.forEach((list, i) => {
-        if (!open[i] || (docnum >= 0 && list.impacts.has(docnum))) return;
-        const lower = docnum >= 0 ? highest(docnum, f, i)
-          : this.evaluate(compiled, j => (open[j] && j !== i ? lists[j].bound : undefined), f);
+        if (!open[i] || (docnum >= 0 && list.dense[docnum] !== 0)) return;
+        const lower = highest(docnum, f, i);
         gains.push([high - (lower ? lower[0] : 0), i]);
       });
       gains.sort((a, b) => b[0] - a[0]);
-      for (const [gain, i] of gains) if (gain >= gains[0][0] / 2) deeper.add(i);
+      for (const [gain, i] of gains) if (gain >= gains[0][0] / 4) deeper.add(i);
     }
     if (!deeper.size) lists.forEach((_, i) => { if (open[i]) deeper.add(i); });
     return deeper;
@@ -995,7 +1038,7 @@ export class SearchIndex {
         if (!active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v)))) scored.delete(docnum);
       }
     }
-    const order = [...scored.keys()];
+    let order = [...scored.keys()];
     // Weak results come last only when the scoring module says so (WEAK_LAST), as in the searcher.
     const weakLast = Boolean(this.manifest.scoring.WEAK_LAST);
     const weakFirst = (a, b) => (weakLast ? scored.get(a)[1] - scored.get(b)[1] : 0);
@@ -1004,7 +1047,23 @@ export class SearchIndex {
       order.sort((a, b) => weakFirst(a, b) || (docs[b].start - docs[a].start)
         || (docs[b].updated - docs[a].updated) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
     } else {
-      order.sort((a, b) => weakFirst(a, b) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
+      const compare = (a, b) => weakFirst(a, b) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b);
+      const wanted = offset + Math.max(0, limit);
+      if (wanted >= 64 || wanted * 4 >= order.length) {
+        order.sort(compare);
+      } else {
+        // Only the first page is shown (facets count all results, in any order): keep the best few.
+        const best = [];
+        for (const docnum of order) {
+          if (best.length === wanted && compare(docnum, best[wanted - 1]) >= 0) continue;
+          let at = best.length;
+          while (at > 0 && compare(docnum, best[at - 1]) < 0) at--;
+          best.splice(at, 0, docnum);
+          if (best.length > wanted) best.pop();
+        }
+        const shown = new Set(best);
+        order = [...best, ...order.filter(docnum => !shown.has(docnum))];
+      }
     }
     const facets = {};
     for (const facet of wantFacets ? FACETS : []) {

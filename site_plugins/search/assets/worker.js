@@ -22,27 +22,46 @@ async function setup(config) {
   return engine.SearchIndex.open(new URL(settings.index, siteRoot).href);
 }
 
-async function answer(query) {
-  const index = await ready;
-  const response = await index.search(query, {limit: settings.limit, facets: false});
+function items(index, query, response) {
   // Material renders `title` and `text` as HTML: everything from a case is escaped here; the snippet
   // is already escaped by the engine, with <mark> around the matches.
-  const items = response.results.map(hit => [{
+  const found = response.results.map(hit => [{
     location: index.url(hit.id),
     title: escapeHtml(hit.title) + (hit.weak ? " <small>（一部だけ一致）</small>" : ""),
     text: hit.snippet,
     score: hit.score,
     terms: {},
   }]);
-  if (settings.page && response.total > 0) {
-    const more = response.total > response.results.length ? `すべての結果（${response.total} 件）を絞り込みつきで見る` : "検索ページで絞り込む";
-    items.push([{location: `${settings.page}?q=${encodeURIComponent(query)}`, title: escapeHtml(more), text: "", score: 0, terms: {}}]);
+  if (settings.page && (response.total === null || response.total > 0)) {
+    // The total is null while only the first results are known (see the engine's `early`).
+    const more = response.total === null ? "すべての結果を絞り込みつきで見る"
+      : response.total > response.results.length ? `すべての結果（${response.total} 件）を絞り込みつきで見る` : "検索ページで絞り込む";
+    found.push([{location: `${settings.page}?q=${encodeURIComponent(query)}`, title: escapeHtml(more), text: "", score: 0, terms: {}}]);
+  }
+  return {items: found};
+}
+
+let latest = 0;
+const COMPLETE_AFTER_MS = 300;
+
+async function answer(query, ticket) {
+  const index = await ready;
+  // The first results come from the first tiers of long posting lists when they prove them; the rest
+  // (and so the total) is read only once typing pauses, for the query still shown.
+  const response = await index.search(query, {limit: settings.limit, facets: false, early: true});
+  if (response.total === null) {
+    setTimeout(() => {
+      if (ticket !== latest) return;
+      response.complete().then(done => {
+        if (ticket === latest) self.postMessage({type: RESULT, data: items(index, query, done)});
+      }, error => console.warn("Yokoten search:", error));
+    }, COMPLETE_AFTER_MS);
   }
   if (settings.offline && !self.prefetching) {
     self.prefetching = true;
     index.prefetchAll().catch(() => { self.prefetching = false; });
   }
-  return {items};
+  return items(index, query, response);
 }
 
 self.addEventListener("message", event => {
@@ -52,7 +71,8 @@ self.addEventListener("message", event => {
     ready.then(() => self.postMessage({type: READY}), error => { console.warn("Yokoten search:", error); });
   } else if (message.type === QUERY) {
     // Answer in order: a slow first query (downloads) must not overwrite a later one.
-    chain = chain.then(() => answer(message.data)).then(
+    const ticket = ++latest;
+    chain = chain.then(() => answer(message.data, ticket)).then(
       data => self.postMessage({type: RESULT, data}),
       error => { console.warn("Yokoten search:", error); self.postMessage({type: RESULT, data: {items: []}}); });
   }

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import yaml
 
 from indexer import reference
 from indexer.case_schema import CASE, ID_PATTERN
-from indexer.frontmatter import FILE_FIELD, read_case_file
+from indexer.frontmatter import FILE_FIELD, MAX_FILE_BYTES, read_case_file
 from indexer.issues import CaseError, IssueLog
 from indexer.model import Case
 from indexer.schema import INVALID, Context
@@ -137,28 +142,86 @@ def _partial_front_matter(node: Any) -> dict[str, Any] | None:
     return found if len(found) == 2 else None
 
 
-def iter_validated(paths: Iterable[Path], log: IssueLog, today: dt.date | None = None) -> Iterator[Case]:
-    """Validate files one at a time (streaming) and yield the valid cases; issues go to ``log``."""
+class ValidationMemo(Protocol):
+    """Where :func:`iter_validated` may keep per-file results between runs (e.g. the site's build cache)."""
+
+    def get(self, key: str) -> Any:
+        """The value stored under ``key``, or None."""
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a value (built-in types and dates only)."""
+
+
+@functools.lru_cache(maxsize=1)
+def validator_fingerprint() -> str:
+    """Hash of everything that decides a file's issues and case: the validator's code, reference data, PyYAML."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"yaml={yaml.__version__} c={hasattr(yaml, 'CSafeLoader')}".encode())
+    names = ("case_schema.py", "loader.py", "schema.py", "frontmatter.py", "model.py", "reference.py", "issues.py")
+    for path in [*(root / name for name in names), *sorted(p for p in (root / "data").rglob("*") if p.is_file())]:
+        digest.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _memo_key(path: Path, shown: str, today: dt.date) -> str | None:
+    """The memo key of a file: its bytes, where it is (messages and folder checks use it), today, the validator."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head = f"{validator_fingerprint()}\0{os.path.abspath(path)}\0{shown}\0{today.isoformat()}\0"
+    return hashlib.sha256(head.encode("utf-8") + raw).hexdigest()
+
+
+def _check_file(path: Path, shown: str, log: IssueLog, today: dt.date) -> tuple[dict[str, Any], dict[str, str], str, int] | None:
+    """Every check of one file on its own; the valid front matter, sections, preamble and id line, or None."""
+    source = read_case_file(path, shown, log)
+    if source is None:
+        return None
+    ctx = Context(log, shown, source.yaml_first_line, today)
+    data = CASE.check(source.front_matter, ctx, "")
+    sections, preamble = split_sections(source.body, source.body_first_line, shown, log)
+    if data is INVALID:
+        partial = _partial_front_matter(source.front_matter)
+        if partial is not None:
+            _check_location(path, shown, partial, _line_of_key(source.front_matter, "id", source.yaml_first_line),
+                            _line_of_key(source.front_matter, "municipalities", source.yaml_first_line), log)
+        return None
+    id_line = _line_of_key(source.front_matter, "id", source.yaml_first_line)
+    municipalities_line = _line_of_key(source.front_matter, "municipalities", source.yaml_first_line)
+    _check_location(path, shown, data, id_line, municipalities_line, log)
+    return data, sections, preamble, id_line
+
+
+def iter_validated(paths: Iterable[Path], log: IssueLog, today: dt.date | None = None,
+                   memo: ValidationMemo | None = None) -> Iterator[Case]:
+    """Validate files one at a time (streaming) and yield the valid cases; issues go to ``log``.
+
+    With ``memo``, a file whose bytes, place, date and validator are those of an earlier run is not
+    checked again: its issues are replayed word for word and its case rebuilt from the checked values.
+    Checks across files (duplicate ids) always run.
+    """
     today = today or dt.date.today()
     seen_ids: dict[str, str] = {}
     for path in case_files(paths):
         shown = display_path(path)
-        source = read_case_file(path, shown, log)
-        if source is None:
-            continue
         errors_before = len(log.errors)
-        ctx = Context(log, shown, source.yaml_first_line, today)
-        data = CASE.check(source.front_matter, ctx, "")
-        sections, preamble = split_sections(source.body, source.body_first_line, shown, log)
-        if data is INVALID:
-            partial = _partial_front_matter(source.front_matter)
-            if partial is not None:
-                _check_location(path, shown, partial, _line_of_key(source.front_matter, "id", source.yaml_first_line),
-                                _line_of_key(source.front_matter, "municipalities", source.yaml_first_line), log)
+        key = _memo_key(path, shown, today) if memo is not None else None
+        stored = memo.get(key) if memo is not None and key is not None else None
+        if stored is not None:
+            issues, checked = stored
+            for line, field_name, message, severity in issues:
+                log.add(shown, line, field_name, message, severity)
+        else:
+            start = len(log.issues)
+            checked = _check_file(path, shown, log, today)
+            if memo is not None and key is not None:
+                memo.put(key, ([(i.line, i.field, i.message, i.severity) for i in log.issues[start:]], checked))
+        if checked is None:
             continue
-        id_line = _line_of_key(source.front_matter, "id", source.yaml_first_line)
-        municipalities_line = _line_of_key(source.front_matter, "municipalities", source.yaml_first_line)
-        _check_location(path, shown, data, id_line, municipalities_line, log)
+        data, sections, preamble, id_line = checked
         if data["id"] in seen_ids:
             log.add(shown, id_line, "id",
                     f"id「{data['id']}」は {seen_ids[data['id']]} でも使われています。別の id にしてください")
@@ -168,10 +231,11 @@ def iter_validated(paths: Iterable[Path], log: IssueLog, today: dt.date | None =
             yield Case.from_front_matter(data, sections, shown, preamble)
 
 
-def validate(paths: Iterable[Path], today: dt.date | None = None) -> tuple[list[Case], IssueLog]:
-    """Validate every file; return the valid cases and all issues."""
+def validate(paths: Iterable[Path], today: dt.date | None = None,
+             memo: ValidationMemo | None = None) -> tuple[list[Case], IssueLog]:
+    """Validate every file; return the valid cases and all issues (``memo``: see :func:`iter_validated`)."""
     log = IssueLog()
-    cases = list(iter_validated(paths, log, today))
+    cases = list(iter_validated(paths, log, today, memo))
     return cases, log
 
 

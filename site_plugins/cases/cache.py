@@ -4,6 +4,9 @@ Layout of the cache folder (``.cache/yokoten/`` by default, safe to delete at an
 
     analysis/<kk>/<key>.pickle   one analysed case (:class:`~indexer.search.schema.PreparedCase` and its
                                  related-cases bag) as plain Python values
+    pages/<kk>/<key>.json        one rendered case page (its key covers everything the page shows)
+    validated/<kk>/<key>.pickle  one case file's validator issues and checked values (key: its bytes, its
+                                 place, today's date and the validator's code; see ``indexer.loader``)
     related/<key>.json           the related-cases lists of a whole corpus
     export/<key>/                the browser search export of a whole corpus
 
@@ -89,10 +92,30 @@ def corpus_key(kind: str, keys: Iterable[str], *extra: object) -> str:
 
 
 class _BuiltinsOnly(pickle.Unpickler):
-    """Loads dicts, lists, tuples, strings and numbers; refuses every class or function."""
+    """Loads dicts, lists, tuples, strings, numbers and dates; refuses every other class or function."""
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("datetime", "date"):
+            import datetime
+
+            return datetime.date
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+def _load_plain(path: Path, key: str) -> Any:
+    """The value of an entry written by :func:`_dump_plain`, or None (missing, damaged, another key)."""
+    try:
+        with open(path, "rb") as handle:
+            stored = _BuiltinsOnly(io.BytesIO(handle.read())).load()
+    except Exception:  # any damage to a cache file is a miss
+        return None
+    if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT and stored[1] == key):
+        return None
+    return stored[2]
+
+
+def _dump_plain(path: Path, key: str, value: Any) -> None:
+    _write_atomically(path, pickle.dumps((FORMAT, key, value), protocol=5))
 
 
 def _to_plain(prepared: PreparedCase) -> tuple[Any, ...]:
@@ -174,6 +197,8 @@ class CacheStats:
 
     hits: int = 0
     misses: int = 0
+    page_hits: int = 0
+    validated_hits: int = 0
     corpus_hits: list[str] = field(default_factory=list)
 
 
@@ -183,6 +208,7 @@ class BuildCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.stats = CacheStats()
+        self.validated_keys: list[str] = []  # looked up in this build
 
     # -- analysed cases ----------------------------------------------------------------------------
 
@@ -194,20 +220,17 @@ class BuildCache:
         """The analysed case stored under ``key``, or None (missing, unreadable or not this case)."""
         if self.folder is None:
             return None
+        value = _load_plain(self._case_path(key), key)
         try:
-            with open(self._case_path(key), "rb") as handle:
-                stored = _BuiltinsOnly(io.BytesIO(handle.read())).load()
-            if not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT and stored[1] == key):
-                return None
-            prepared = _from_plain(stored[2])
-        except Exception:  # any damage to a cache file is a miss
+            prepared = _from_plain(value) if value is not None else None
+        except Exception:  # a readable entry of the wrong shape is a miss too
             return None
-        return prepared if prepared.id == case_id else None
+        return prepared if prepared is not None and prepared.id == case_id else None
 
     def store_case(self, key: str, prepared: PreparedCase) -> None:
         """Keep an analysed case for later builds."""
         if self.folder is not None:
-            _write_atomically(self._case_path(key), pickle.dumps((FORMAT, key, _to_plain(prepared)), protocol=5))
+            _dump_plain(self._case_path(key), key, _to_plain(prepared))
 
     def analyse(self, cases: Sequence[Case], keys: Sequence[str]) -> list[PreparedCase]:
         """Every case analysed (from the cache, or by MeCab and then stored), with its bag, in input order."""
@@ -302,8 +325,49 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     old.unlink()
 
-    def prune_cases(self, used: Iterable[str], slack: int = 1000) -> int:
-        """Remove analysed cases not used by this build once the folder holds far more than it needs.
+    # -- validated files (``indexer.loader.ValidationMemo``) ----------------------------------------
+
+    def get(self, key: str) -> Any:
+        """A validated file's issues and checked values, or None."""
+        if self.folder is None:
+            return None
+        self.validated_keys.append(key)
+        value = _load_plain(self.folder / "validated" / key[:2] / f"{key}.pickle", key)
+        if value is not None:
+            self.stats.validated_hits += 1
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep a validated file's issues and checked values."""
+        if self.folder is not None:
+            _dump_plain(self.folder / "validated" / key[:2] / f"{key}.pickle", key, value)
+
+    # -- per-page entries ---------------------------------------------------------------------------
+
+    def load_page(self, key: str) -> tuple[str, list[dict[str, Any]]] | None:
+        """A rendered page (HTML and table of contents) stored under ``key``, or None."""
+        if self.folder is None:
+            return None
+        try:
+            stored = json.loads((self.folder / "pages" / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            if not (isinstance(stored, dict) and stored.get("key") == key):
+                return None
+            html, toc = stored["html"], stored["toc"]
+            if not (isinstance(html, str) and isinstance(toc, list)):
+                return None
+        except Exception:  # any damage to a cache file is a miss
+            return None
+        self.stats.page_hits += 1
+        return html, toc
+
+    def store_page(self, key: str, html: str, toc: list[dict[str, Any]]) -> None:
+        """Keep a rendered page for later builds."""
+        if self.folder is not None:
+            data = json.dumps({"key": key, "html": html, "toc": toc}, ensure_ascii=False, sort_keys=True)
+            _write_atomically(self.folder / "pages" / key[:2] / f"{key}.json", data.encode("utf-8"))
+
+    def prune(self, kind: str, used: Iterable[str], slack: int = 1000) -> int:
+        """Remove per-case entries (``analysis``, ``pages``) not used by this build once there are far too many.
 
         Returns:
             The number of files removed.
@@ -311,7 +375,7 @@ class BuildCache:
         if self.folder is None:
             return 0
         keep = set(used)
-        root = self.folder / "analysis"
+        root = self.folder / kind
         try:
             files = [p for sub in root.iterdir() if sub.is_dir() for p in sub.iterdir()]
         except OSError:
@@ -338,6 +402,7 @@ class CorpusAnalysis:
         self.cases = sorted(cases, key=lambda c: c.id)
         self.cache = cache
         self.keys = [case_key(case) for case in self.cases]
+        self.ids = [case.id for case in self.cases]
         self._prepared: list[PreparedCase] | None = None
 
     def prepared(self) -> list[PreparedCase]:

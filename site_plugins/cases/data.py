@@ -16,7 +16,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 
 from indexer import reference
-from indexer.loader import validate
+from indexer.loader import ValidationMemo, validate
 from indexer.model import Case
 
 if TYPE_CHECKING:
@@ -127,12 +127,13 @@ class Corpus:
         return max((c.updated for c in self.cases), default=None)
 
 
-def load_corpus(cases_dir: Path, strict_warnings: bool = False) -> Corpus:
+def load_corpus(cases_dir: Path, strict_warnings: bool = False, memo: ValidationMemo | None = None) -> Corpus:
     """Validate every case file under ``cases_dir`` and index the valid ones by facet.
 
     Args:
         cases_dir: the folder of case files.
         strict_warnings: log the validator's warnings as MkDocs warnings (so ``--strict`` fails on them).
+        memo: results of earlier runs for unchanged files (the build cache; messages are the same).
 
     Returns:
         The corpus (empty when the folder has no case yet).
@@ -143,7 +144,7 @@ def load_corpus(cases_dir: Path, strict_warnings: bool = False) -> Corpus:
     if not cases_dir.is_dir():
         log.warning(f"事例フォルダ {cases_dir.as_posix()} がありません。plugins の yokoten/cases の cases_dir を確認してください")
         return Corpus([], build_facets([]))
-    cases, issues = validate([cases_dir])
+    cases, issues = validate([cases_dir], memo=memo)
     if issues.errors:
         lines = "\n".join(issue.format() for issue in sorted(issues.errors))
         raise PluginError(f"事例ファイルにエラーが {len(issues.errors)} 件あります。直してから再度ビルドしてください:\n{lines}")

@@ -82,10 +82,11 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         from site_plugins.cases import data, exports, pages
         from site_plugins.cases.render import Renderer
 
+        cache = BuildCache(self._cache_folder(config))
         with self._timed("on_files: load and validate"):
-            corpus = data.load_corpus(self.cases_dir, self.config.strict_warnings)
+            corpus = data.load_corpus(self.cases_dir, self.config.strict_warnings, memo=cache)
         with self._timed("on_files: related cases"):
-            self.analysis = CorpusAnalysis(corpus.cases, BuildCache(self._cache_folder(config)))
+            self.analysis = CorpusAnalysis(corpus.cases, cache)
             show_related = data.attach_related(corpus, self.config.related_limit, self.analysis)
         with self._timed("on_files: pages and exports"):
             plan = pages.SitePlan(corpus, self.config.pages_prefix, self.config.export_dir)
@@ -106,6 +107,7 @@ class CasesPlugin(BasePlugin[CasesConfig]):
                 list_summary_limit=self.config.list_summary_limit, home_recent=self.config.home_recent,
                 site_url=config.site_url, export_sizes={k: len(v) for k, v in exported.items()},
                 show_related=show_related, source_paths=paths,
+                page_cache=self.analysis.cache, case_keys=dict(zip(self.analysis.ids, self.analysis.keys, strict=True)),
             )
         log.info(f"事例 {len(corpus.cases)} 件からページ {len(plan.targets)} 枚を作ります")
         return files
@@ -193,10 +195,13 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         log.info(f"yokoten/cases: {total:.2f}s ({detail})")
         if self.analysis is not None:
             stats = self.analysis.cache.stats
-            log.info(f"ビルドキャッシュ: 解析済みの事例 {stats.hits} 件を再利用、{stats.misses} 件を解析"
+            log.info(f"ビルドキャッシュ: 検証済みのファイル {stats.validated_hits} 件、ページ {stats.page_hits} 件、"
+                     f"解析済みの事例 {stats.hits} 件を再利用、{stats.misses} 件を解析"
                      + (f"（再利用: {', '.join(stats.corpus_hits)}）" if stats.corpus_hits else ""))
-            if self.analysis.cache.folder is not None:
-                self.analysis.cache.prune_cases(self.analysis.keys)
+            if self.analysis.cache.folder is not None and self.renderer is not None:
+                self.analysis.cache.prune("analysis", self.analysis.keys)
+                self.analysis.cache.prune("pages", self.renderer.page_keys)
+                self.analysis.cache.prune("validated", self.analysis.cache.validated_keys)
 
     # Any order: adding a watched path commutes with other plugins' watches.
     @event_priority(0)

@@ -7,11 +7,14 @@ the theme are ``Markup``-escaped (see ``plugin.py``).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -22,6 +25,9 @@ from site_plugins.cases import exports, formatting, jsonld, kpi
 from site_plugins.cases.data import Corpus, Facet, Term
 from site_plugins.cases.pages import SitePlan
 from site_plugins.cases.safe_markdown import SafeMarkdown, safe_url
+
+if TYPE_CHECKING:
+    from site_plugins.cases.cache import BuildCache
 
 TEMPLATES = Path(__file__).parent / "templates"
 HOME_BLOCKS = ("summary", "map", "themes", "regions", "programs", "browse", "recent")
@@ -59,6 +65,38 @@ def make_environment() -> jinja2.Environment:
         chart=CHART,
     )
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def render_fingerprint() -> str:
+    """Hash of the code, templates and libraries that turn a case into page HTML (and of the indexer's)."""
+    from importlib import metadata
+
+    from site_plugins.cases.cache import fingerprint
+
+    digest = hashlib.sha256(fingerprint().encode())
+    for path in sorted(Path(__file__).parent.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(Path(__file__).parent).as_posix().encode() + b"\0" + path.read_bytes())
+    for package in ("jinja2", "markdown", "markupsafe"):
+        digest.update(f"\0{package}={metadata.version(package)}".encode())
+    return digest.hexdigest()
+
+
+def _links_digest(plan: SitePlan, urls: dict[str, str], contribute_uri: str | None) -> str:
+    """Hash of where the pages a case page links to live.
+
+    Case pages usually follow one pattern; then the pattern stands for all of them, so adding a case
+    does not change the key of every other page. Otherwise every case URL is part of the hash.
+    """
+    case_urls = {case.id: urls[plan.case_uri(case.id)] for case in plan.corpus.cases}
+    first = next(iter(case_urls.items()), None)
+    pattern = first[1].replace(first[0], "{id}") if first else ""
+    regular = bool(first) and all(url == pattern.replace("{id}", case_id) for case_id, url in case_urls.items())
+    others = sorted((src, url) for src, url in urls.items() if plan.targets.get(src, None) is None
+                    or plan.targets[src].kind != "case")
+    inputs = [plan.prefix, plan.export_dir, contribute_uri, others, pattern if regular else sorted(case_urls.items())]
+    return hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 class Linker:
@@ -149,7 +187,8 @@ class Renderer:
 
     def __init__(self, corpus: Corpus, plan: SitePlan, urls: dict[str, str], *, contribute_uri: str | None,
                  list_summary_limit: int, home_recent: int, site_url: str | None,
-                 export_sizes: dict[str, int], show_related: bool, source_paths: dict[str, str]) -> None:
+                 export_sizes: dict[str, int], show_related: bool, source_paths: dict[str, str],
+                 page_cache: BuildCache | None = None, case_keys: dict[str, str] | None = None) -> None:
         self.corpus = corpus
         self.source_paths = source_paths
         self.plan = plan
@@ -166,6 +205,11 @@ class Renderer:
         self._map: TileMap | None = None
         self._rows: dict[tuple[str, str, bool], Markup] = {}
         self._row_macro: Any = None
+        # Case pages of earlier builds: used when nothing the page shows has changed (see _page_key).
+        self.page_cache = page_cache if case_keys is not None else None
+        self.case_keys = case_keys or {}
+        self.page_keys: list[str] = []
+        self._links_digest = _links_digest(plan, urls, contribute_uri) if self.page_cache is not None else ""
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -184,7 +228,30 @@ class Renderer:
     # -- pages -------------------------------------------------------------------------------------
 
     def case_page(self, case: Case, page_url: str, edit_url: str | None) -> tuple[str, list[dict[str, Any]]]:
-        """HTML of a case page and its table-of-contents entries (``{level, id, name, children}``)."""
+        """HTML of a case page and its table-of-contents entries (``{level, id, name, children}``).
+
+        From the build cache when an earlier build rendered the same page from the same inputs.
+        """
+        if self.page_cache is None:
+            return self._render_case_page(case, page_url, edit_url)
+        key = self._page_key(case, page_url, edit_url)
+        self.page_keys.append(key)
+        cached = self.page_cache.load_page(key)
+        if cached is not None:
+            return cached
+        html, toc = self._render_case_page(case, page_url, edit_url)
+        self.page_cache.store_page(key, html, toc)
+        return html, toc
+
+    def _page_key(self, case: Case, page_url: str, edit_url: str | None) -> str:
+        """Everything a case page shows: the case and its related cases (content keys, which cover the
+        reference data too), where the page and its links are, and the code and templates that render it."""
+        related = [self.case_keys[i] for i in self.corpus.related.get(case.id, [])] if self.show_related else None
+        inputs = [render_fingerprint(), self.case_keys[case.id], related, page_url, edit_url, self.site_url,
+                  self.source_paths[case.id], self._links_digest]
+        return hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    def _render_case_page(self, case: Case, page_url: str, edit_url: str | None) -> tuple[str, list[dict[str, Any]]]:
         sections = []
         for number, (label, text) in enumerate(case.sections.items(), start=1):
             anchor = self.section_ids.get(label, f"section-{number}")

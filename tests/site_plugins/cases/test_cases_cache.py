@@ -149,3 +149,49 @@ def test_warm_build_writes_the_same_site_and_a_deleted_cache_is_rebuilt(tmp_path
     assert site("warm") == cold
     shutil.rmtree(tmp_path / "cache")
     assert site("again") == cold
+
+
+INVALID = Path(__file__).resolve().parents[2] / "fixtures" / "invalid"
+
+
+@pytest.mark.parametrize("folder", [CASES, INVALID])
+def test_validation_memo_replays_the_same_issues_and_cases(tmp_path: Path, folder: Path) -> None:
+    import datetime as dt
+
+    from indexer.loader import validate
+
+    today = dt.date(2026, 11, 30)
+    plain_cases, plain_log = validate([folder], today)
+    assert plain_log.errors or folder == CASES
+    memo = BuildCache(tmp_path)
+    first_cases, first_log = validate([folder], today, memo=memo)
+    assert memo.stats.validated_hits == 0
+    again = BuildCache(tmp_path)
+    second_cases, second_log = validate([folder], today, memo=again)
+    assert again.stats.validated_hits == len(again.validated_keys) > 0
+    assert [i.format() for i in first_log.issues] == [i.format() for i in plain_log.issues]
+    assert [i.format() for i in second_log.issues] == [i.format() for i in plain_log.issues]
+    assert first_cases == plain_cases and second_cases == plain_cases
+    # Another day is another key (some checks depend on today's date).
+    later = BuildCache(tmp_path)
+    validate([folder], today + dt.timedelta(days=1), memo=later)
+    assert later.stats.validated_hits == 0
+
+
+def test_duplicate_ids_are_found_even_when_both_files_come_from_the_memo(tmp_path: Path) -> None:
+    import shutil
+
+    from indexer.loader import validate
+
+    source = next(CASES.rglob("*.md"))
+    folder = tmp_path / "cases"
+    shutil.copytree(CASES, folder)
+    copy = folder / "99-copy" / source.name
+    copy.parent.mkdir()
+    shutil.copy(source, copy)
+    expected = [i.format() for i in validate([folder])[1].issues]
+    assert any("でも使われています" in line for line in expected)
+    validate([folder], memo=BuildCache(tmp_path / "memo"))
+    replayed = BuildCache(tmp_path / "memo")
+    assert [i.format() for i in validate([folder], memo=replayed)[1].issues] == expected
+    assert replayed.stats.validated_hits > 0

@@ -174,9 +174,16 @@ def _copy_folder(source: Path, target: Path) -> None:
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     old = target.with_name(f".{target.name}.{os.getpid()}.old")
     shutil.rmtree(staging, ignore_errors=True)
+    copy = _link_or_copy if os.name == "posix" else shutil.copyfile
     try:
-        shutil.copytree(source, staging, ignore=lambda folder, names: [n for n in names if n.startswith(".")],
-                        copy_function=_link_or_copy if os.name == "posix" else shutil.copyfile)
+        # A plain walk: an export has tens of thousands of small files, and copytree's per-file extras add up.
+        for folder, subfolders, names in os.walk(source):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+            into = staging / Path(folder).relative_to(source)
+            into.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                if not name.startswith("."):
+                    copy(os.path.join(folder, name), os.path.join(into, name))
         if target.exists():
             os.replace(target, old)
         os.replace(staging, target)

@@ -115,7 +115,12 @@ class CasesPlugin(BasePlugin[CasesConfig]):
     def _cache_folder(self, config: MkDocsConfig) -> Path | None:
         if not self.config.cache:
             return None
-        return Path(os.path.abspath(Path(config.config_file_path or ".").parent / self.config.cache_dir))
+        folder = Path(os.path.abspath(Path(config.config_file_path or ".").parent / self.config.cache_dir))
+        if folder.is_relative_to(os.path.abspath(config.docs_dir)):
+            # MkDocs would publish the cache and `mkdocs serve` would rebuild every time it is written.
+            log.warning(f"cache_dir（{self.config.cache_dir}）が docs/ の中にあるため、ビルドキャッシュを使いません。docs/ の外を指定してください")
+            return None
+        return folder
 
     # Early: other plugins must not treat the (empty) source of a generated page as content.
     @event_priority(50)

@@ -195,3 +195,37 @@ def test_duplicate_ids_are_found_even_when_both_files_come_from_the_memo(tmp_pat
     replayed = BuildCache(tmp_path / "memo")
     assert [i.format() for i in validate([folder], memo=replayed)[1].issues] == expected
     assert replayed.stats.validated_hits > 0
+
+
+@pytest.mark.slow
+def test_cached_pages_follow_an_edited_case_everywhere_it_shows(tmp_path: Path, kit: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YOKOTEN_CACHE_DIR", str(tmp_path / "cache"))
+    config = kit.copy_fixture(tmp_path / "project")
+    kit.build_site(config, tmp_path / "before")
+    edited = tmp_path / "project" / "cases" / "36-tokushima" / "kamiyama-satellite-office.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: 空き家を活用したサテライトオフィス誘致",
+                                                                 "title: 古民家を改修したサテライトオフィス"), encoding="utf-8")
+    cached = _files(kit.build_site(config, tmp_path / "cached"))
+    monkeypatch.setenv("YOKOTEN_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    fresh = _files(kit.build_site(config, tmp_path / "fresh"))
+    cached.pop("sitemap.xml.gz")
+    fresh.pop("sitemap.xml.gz")
+    assert cached == fresh
+    shown = [name for name, data in cached.items() if "古民家を改修したサテライトオフィス".encode() in data]
+    # The case's own page and at least one other case page (its related list) show the new title.
+    assert "cases/kamiyama-satellite-office/index.html" in shown
+    assert any(name.startswith("cases/") and "kamiyama" not in name for name in shown)
+
+
+@pytest.mark.slow
+def test_a_cache_folder_inside_docs_is_not_used(tmp_path: Path, kit: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.exceptions import Abort
+
+    monkeypatch.setenv("YOKOTEN_CACHE_DIR", "docs/.cache")
+    config = kit.copy_fixture(tmp_path / "project")
+    with pytest.raises(Abort):  # --strict: the warning about it stops the build
+        kit.build_site(config, tmp_path / "strict")
+    kit.build_site(config, tmp_path / "site", strict=False)
+    assert not (tmp_path / "project" / "docs" / ".cache").exists()
+    assert (tmp_path / "site" / "cases" / "kamiyama-satellite-office" / "index.html").is_file()

@@ -48,7 +48,10 @@ if TYPE_CHECKING:
 FORMAT = 2
 """Bump when the layout of the files changes (the engine refuses other formats)."""
 
-TERM_SHARD_BYTES = 1_000
+TERM_SHARD_BYTES = 600
+SHARDS_PER_CASE = 4
+"""At most this many term shards per case: a small corpus gets larger shards and fewer files to copy
+(the site fetches every file to work offline); a large one stays at ``TERM_SHARD_BYTES``."""
 """Target size of a term shard before compression: small enough that a query fetches little."""
 INLINE_POSTINGS = 96
 """Lists this short stay whole in their shard; longer ones are read tier by tier from files of their own."""
@@ -223,9 +226,11 @@ def yaml_thesaurus_expressions() -> list[str]:
     return found
 
 
-def _shard(entries: dict[str, Any], target: int, key: Any = None) -> tuple[int, list[dict[str, Any]]]:
+def _shard(entries: dict[str, Any], target: int, key: Any = None, most: int = 0) -> tuple[int, list[dict[str, Any]]]:
     size = sum(len(_dump({k: v})) for k, v in entries.items())
     count = max(1, math.ceil(size / target))
+    if most:
+        count = min(count, most)
     shards: list[dict[str, Any]] = [{} for _ in range(count)]
     for name, value in entries.items():
         shards[fnv1a(key(name) if key else name) % count][name] = value
@@ -365,7 +370,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     files: dict[str, bytes] = {}
     entries, averages = _postings(prepared, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
-    term_shards, shards = _shard(entries, TERM_SHARD_BYTES)
+    term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(prepared)))
     for number, shard in enumerate(shards):
         # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].
         k = 0

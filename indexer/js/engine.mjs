@@ -11,6 +11,7 @@
 export const FORMAT = 2;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
+const MAX_ROUNDS_WARM = 3;  // the same after the first query
 const MAX_WORK = 400000;  // or cases times lists evaluated while proving
 const MAX_LISTS = 256;  // posting lists kept in memory across queries (one array of impacts per case each)
 
@@ -912,10 +913,14 @@ export class SearchIndex {
       if (deeper instanceof Map) return deeper;
       // Each round costs a download and a pass over the cases seen: when a few do not settle the
       // first results, the scores are flat and reading the lists whole is faster.
+      // The first query of a page reads as little as it can; later ones (someone typing, the index
+      // warm) trade bytes for fewer round trips: two tiers a round, and whole lists sooner.
       rounds += 1;
       work += seen.length * lists.length;
-      const level = rounds >= MAX_ROUNDS || work >= MAX_WORK ? Infinity : null;
-      await Promise.all(level ? lists.map(list => this.ensure(list, level)) : [...deeper].map(i => this.ensure(lists[i], lists[i].next + 1)));
+      const warm = this.searches > 1;
+      const level = rounds >= (warm ? MAX_ROUNDS_WARM : MAX_ROUNDS) || work >= MAX_WORK ? Infinity : null;
+      const step = warm ? 2 : 1;
+      await Promise.all(level ? lists.map(list => this.ensure(list, level)) : [...deeper].map(i => this.ensure(lists[i], lists[i].next + step)));
     }
   }
 
@@ -1006,6 +1011,7 @@ export class SearchIndex {
   async search(query, options = {}) {
     const {filters = {}, sort: requested = "relevance", limit = 10, offset = 0, snippets = true, facets: wantFacets = true} = options;
     const early = Boolean(options.early) && !wantFacets && requested === "relevance" && limit > 0;
+    this.searches = (this.searches || 0) + 1;
     let sort = requested;
     const active = Object.entries(filters).filter(([, values]) => values && values.length)
       .map(([facet, values]) => [facet, new Set(values.map(String))]);

@@ -236,14 +236,25 @@ def _write_sidecars(target: Path, stats: BuildStats) -> None:
     cache = target / "cases.jsonl"
     metas: dict[str, dict[str, Any]] = {}
     lexicon: dict[str, set[str]] = {}
-    # One pass over the records; the related-cases bags are kept as marshal bytes (a few KB a case, and
-    # loaded back far faster than the JSON lines could be parsed twice more).
-    bags: list[tuple[str, bytes]] = []
-    for record in _records(cache):
-        metas[record["id"]] = record["meta"]
-        for term, surfaces in record["surfaces"].items():
-            lexicon.setdefault(term, set()).update(surfaces)
-        bags.append((record["id"], marshal.dumps(record["bag"])))
+    # One pass over the JSON records; the related-cases bags go to a scratch file as length-prefixed
+    # marshal data, read back (twice) far faster than the JSON could be parsed again, and not held in memory.
+    bag_ids: list[str] = []
+    spill = target / ".bags.tmp"
+    with open(spill, "wb") as handle:
+        for record in _records(cache):
+            metas[record["id"]] = record["meta"]
+            for term, surfaces in record["surfaces"].items():
+                lexicon.setdefault(term, set()).update(surfaces)
+            data = marshal.dumps(record["bag"])
+            handle.write(len(data).to_bytes(4, "little") + data)
+            bag_ids.append(record["id"])
+
+    def bags() -> Iterator[tuple[str, dict[str, float]]]:
+        with open(spill, "rb") as handle:
+            for case_id in bag_ids:
+                size = int.from_bytes(handle.read(4), "little")
+                yield case_id, marshal.loads(handle.read(size))
+
     ix = whoosh_index.open_dir(str(target))
     with ix.reader() as reader:
         doctable: list[dict[str, Any] | None] = []
@@ -255,8 +266,8 @@ def _write_sidecars(target: Path, stats: BuildStats) -> None:
     del doctable, metas
     write_json(target / "lexicon.json", {term: sorted(s) for term, s in lexicon.items()})
     del lexicon
-    related = similar_from_stream(lambda: ((case_id, marshal.loads(bag)) for case_id, bag in bags), limit=10)
-    bags.clear()
+    related = similar_from_stream(bags, limit=10)
+    spill.unlink()
     write_json(target / "related.json", related)
     schema, analysis_version, weights = _versions(None)
     write_json(target / "meta.json", {"schema_version": schema, "analysis_version": analysis_version,

@@ -186,16 +186,25 @@ def _link_or_copy(source: str, target: str) -> None:
         os.chmod(target, 0o444)
 
 
-def _copy_folder(source: Path, target: Path) -> None:
+def _copy_folder(source: Path, target: Path, expect: tuple[int, int] | None = None) -> tuple[int, int]:
     """Copy ``source`` to ``target`` through a sibling staging folder, so ``target`` is never half written.
 
     Dot files (the cache's own marker) are not copied.
+
+    Args:
+        source: the folder to copy.
+        target: where it goes (replaced as a whole).
+        expect: ``(files, bytes)`` the copy must have; otherwise nothing is replaced and ValueError is raised.
+
+    Returns:
+        The number of files and bytes copied.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     old = target.with_name(f".{target.name}.{os.getpid()}.old")
     shutil.rmtree(staging, ignore_errors=True)
     copy = _link_or_copy if os.name == "posix" else shutil.copyfile
+    files = size = 0
     try:
         # A plain walk: an export has tens of thousands of small files, and copytree's per-file extras add up.
         for folder, subfolders, names in os.walk(source):
@@ -204,13 +213,20 @@ def _copy_folder(source: Path, target: Path) -> None:
             into.mkdir(parents=True, exist_ok=True)
             for name in names:
                 if not name.startswith("."):
-                    copy(os.path.join(folder, name), os.path.join(into, name))
+                    path = os.path.join(folder, name)
+                    copy(path, os.path.join(into, name))
+                    files += 1
+                    size += os.path.getsize(path)
+        if expect is not None and (files, size) != tuple(expect):
+            # Files were deleted or cut short since the copy was stored: not the export it stands for.
+            raise ValueError(f"expected {expect}, found {(files, size)}")
         if target.exists():
             os.replace(target, old)
         os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+    return files, size
 
 
 def _touch(path: Path) -> None:
@@ -320,7 +336,7 @@ class BuildCache:
             stats = json.loads((folder / _COMPLETE).read_text(encoding="utf-8"))
             if not (isinstance(stats, dict) and stats.get("key") == key and (folder / "manifest.json").is_file()):
                 return None
-            _copy_folder(folder, out_dir)
+            _copy_folder(folder, out_dir, expect=(int(stats["files"]), int(stats["bytes"])))
         except Exception:  # any damage to the cached copy is a miss (the export is written again)
             return None
         _touch(folder)
@@ -333,8 +349,9 @@ class BuildCache:
             return
         target = self.folder / "export" / key
         try:
-            _copy_folder(source, target)
-            marker = json.dumps({"key": key, "stats": stats}, ensure_ascii=False, sort_keys=True, default=str)
+            files, size = _copy_folder(source, target)
+            marker = json.dumps({"key": key, "stats": stats, "files": files, "bytes": size},
+                                ensure_ascii=False, sort_keys=True, default=str)
             (target / _COMPLETE).write_text(marker, encoding="utf-8")
         except OSError:
             shutil.rmtree(target, ignore_errors=True)

@@ -118,9 +118,19 @@ def test_cached_export_is_byte_for_byte_a_fresh_export(tmp_path: Path, cases: li
     assert analysis.cache.load_export(key, tmp_path / "out") == stats
     assert _files(tmp_path / "out") == _files(tmp_path / "fresh")
     assert analysis.export_key("cases/{id}.html") != key
-    # A cached copy without its completion marker is not used.
-    (tmp_path / "cache" / "export" / key / ".complete.json").unlink()
+    # A cached copy with a file deleted or cut short, or without its completion marker, is not used.
+    cached = tmp_path / "cache" / "export" / key
+    victim = next(p for p in sorted(cached.rglob("*.json")) if p.name != "manifest.json" and p.stat().st_size > 2)
+    saved = victim.read_bytes()
+    victim.unlink()
     assert analysis.cache.load_export(key, tmp_path / "again") is None
+    victim.write_bytes(saved[:-1])
+    assert analysis.cache.load_export(key, tmp_path / "again") is None
+    assert not (tmp_path / "again").exists()
+    victim.write_bytes(saved)
+    assert analysis.cache.load_export(key, tmp_path / "again") == stats
+    (cached / ".complete.json").unlink()
+    assert analysis.cache.load_export(key, tmp_path / "again2") is None
 
 
 def test_no_folder_means_no_cache(tmp_path: Path, cases: list[Case]) -> None:

@@ -133,6 +133,7 @@ def main() -> int:
         "cold = first run of each query in a fresh searcher, warm = three further passes.",
         "The open searcher caches per-term impacts (an LRU of up to 8 million postings), so the warm passes reuse",
         "what the cold pass read from whoosh; no cache helps the cold column. Vector sums run in numpy.",
+        "Performance changes are checked with `bench/engine_golden.py` (record before, check after: every search output byte for byte).",
         f"Load average (1/5/15 min) before: {' / '.join(f'{v:.2f}' for v in load_before)}; "
         f"after: {' / '.join(f'{v:.2f}' for v in load_after)}.",
         "",

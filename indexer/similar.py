@@ -3,10 +3,13 @@
 Each case becomes a weighted bag of content-word terms (title and keywords count most, then the
 summary, then the start of the body), taken from the analysis the search index already made
 (:func:`bag_of`), so a build runs MeCab once per case. Weights are ``(1 + ln tf) * idf``, vectors are
-normalised, and only each case's strongest terms take part; terms found in too many cases are left out
-of the join (they weigh little and would make it quadratic), and each case keeps its best matches with
-a heap. The work grows about linearly with the number of cases. The same vectors are used by
-``indexer build`` for ``indexer related``, so the site and the CLI agree.
+normalised, and only each case's strongest terms take part; a term among the top terms of too many
+cases is left out of the join (it weighs little and would pair nearly every case with every other).
+The join runs in numpy, block by block of cases: the pairs of cases that share a term are summed with
+one ``bincount`` per block and the best matches picked with a partial sort. The pair work grows with
+the number of cases times the per-term cap; the dense score rows of a block add ``cases²`` cheap memory
+operations (about 3 s of the whole at 10,000 cases). The same vectors are used by ``indexer build``
+for ``indexer related``, so the site and the CLI agree.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ BODY_WORDS = 560
 # Terms per case that take part in the join.
 TOP_TERMS = 40
 # A term among the top terms of more than max(MIN_DF_CAP, DF_SHARE × cases) cases links nothing: its
-# idf is low, and the pairs it would score grow with the square of its cases.
-DF_SHARE = 0.05
+# idf is low, and the pairs it would score grow with the square of its cases. At 10,000 synthetic cases
+# 0.2 gives the same lists as no cap (0.05: 95% the same), at no measurable cost.
+DF_SHARE = 0.2
 MIN_DF_CAP = 50
 # Scores are summed in blocks of cases of at most this many cells (8 bytes each: 32 MB).
 BLOCK_CELLS = 4_000_000

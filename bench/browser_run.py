@@ -92,6 +92,7 @@ def run_corpus(name: str, cases: list[Any], judged: list[Any] | None, queries: l
         row = {"corpus": name, "engine": engine, "cases": len(cases), "build_s": build_seconds,
                "first_kb_mean": sum(m.first_bytes for m in firsts) / len(firsts) / 1024,
                "first_kb_max": max(m.first_bytes for m in firsts) / 1024,
+               "first_kb": {m.first_query: round(m.first_bytes / 1024, 1) for m in firsts},
                "first_requests": max(m.first_requests for m in firsts),
                "first_ms": sum(m.first_ms for m in firsts) / len(firsts),
                "p50": warm.median, "p95": warm.p(0.95), "n": len(warm.latencies),
@@ -112,7 +113,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['corpus']} ({r['cases']:,}) | {r['engine']} | {r['first_kb_mean']:.1f} / {r['first_kb_max']:.1f} | "
                      f"{r['first_requests']} | {r['first_ms']:.0f} | {r['p50']:.1f} / {r['p95']:.1f} (n={r['n']}) | "
                      f"{r['index_mb']:.2f} ({r['index_gz_mb']:.2f}) | {score} |")
-    return head + "\n".join(lines) + "\n"
+    per_query = ["", "KB before first results per first query: "
+                 + "; ".join(f"{r['corpus']} {r['engine']}: " + ", ".join(f"{q} {kb}" for q, kb in r["first_kb"].items())
+                             for r in rows)]
+    return head + "\n".join(lines + per_query) + "\n"
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from indexer.browser_engine import run_batch, search_with_node
@@ -165,3 +166,16 @@ def test_early_results_are_the_complete_results(project_cases: list, tmp_path: P
     assert [q for q, a, b, _, total, completed, warm in rows if a != b or total != completed or a != warm] == []
     # The proof path is exercised: some answers came before every tier was read (23 of 195 measured).
     assert sum(1 for row in rows if row[3]) >= 10
+
+
+def test_evaluate_command_prints_the_gap(engines: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from indexer.cli import main
+
+    index, _ = engines
+    assert main(["evaluate", "--engine", "browser", "--index", str(index), "--cases", str(ROOT / "cases"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["engine"] == "browser"
+    assert data["ndcg@10_gap"] == round(data["whoosh"]["ndcg@10"] - data["ndcg@10"], 4)
+    assert data["ndcg@10_gap"] <= 0.02
+    assert main(["evaluate", "--engine", "browser", "--index", str(index), "--cases", str(ROOT / "cases")]) == 0
+    assert "whoosh エンジンの nDCG@10" in capsys.readouterr().out

@@ -77,12 +77,15 @@ def ndcg(rankings: dict[str, list[str]], judged: list[Any]) -> float:
     return evaluate_rankings(judged, ids).mean("ndcg")
 
 
-def run_corpus(name: str, cases: list[Any], judged: list[Any] | None, queries: list[str]) -> list[dict[str, Any]]:
-    """Build and measure the three engines on one corpus; one row per engine."""
+def run_corpus(name: str, cases: list[Any], judged: list[Any] | None, queries: list[str],
+               engines: tuple[str, ...] = ("Yokoten", "Material", "Pagefind")) -> list[dict[str, Any]]:
+    """Build and measure the engines (all three by default) on one corpus; one row per engine."""
     rows = []
     builders = {"Yokoten": (build_yokoten, "bench.html"), "Material": (browser_peers.build_material, "bench.html"),
                 "Pagefind": (browser_peers.build_pagefind, "bench.html")}
     for engine, (builder, page) in builders.items():
+        if engine not in engines:
+            continue
         started = time.perf_counter()
         site = builder(cases, SCRATCH / name / engine.lower())
         build_seconds = time.perf_counter() - started
@@ -124,6 +127,7 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=0, help="also measure this many synthetic cases")
     parser.add_argument("--skip-project", action="store_true")
     parser.add_argument("--queries", type=int, default=40, help="evaluation queries typed for the latency run")
+    parser.add_argument("--engines", default="Yokoten,Material,Pagefind", help="comma-separated engines to measure")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "browser.md"))
     args = parser.parse_args()
     from indexer.loader import load_cases
@@ -132,15 +136,16 @@ def main() -> int:
     judged = load_queries(ROOT / "eval" / "queries.yaml")
     queries = [q.query for q in judged]
     rows: list[dict[str, Any]] = []
+    engines = tuple(args.engines.split(","))
     if not args.skip_project:
-        rows += run_corpus("project", load_cases([ROOT / "cases"]), judged, queries)
+        rows += run_corpus("project", load_cases([ROOT / "cases"]), judged, queries, engines)
     if args.synthetic:
         from bench import synthetic
 
         target = Path(f"/tmp/synthetic-browser-{args.synthetic}")
         if not target.exists():
             synthetic.generate(target, args.synthetic)
-        rows += run_corpus("synthetic", load_cases([target]), None, queries[: args.queries])
+        rows += run_corpus("synthetic", load_cases([target]), None, queries[: args.queries], engines)
     text = table(rows)
     print(text)
     out = Path(args.out)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import json
 import marshal
@@ -31,6 +30,7 @@ from typing import IO, Any
 
 from indexer import analysis
 from indexer.issues import CaseError, IssueLog
+from indexer.loader import validator_fingerprint
 from indexer.search.schema import SCHEMA_VERSION, PreparedCase, build_schema, content_hash, document, prepare
 from indexer.search.scoring import WORD_FIELDS
 
@@ -190,18 +190,6 @@ def _record(prepared: PreparedCase) -> bytes:
     data = {"bag": prepared.bag, "hash": prepared.hash, "id": prepared.id, "meta": prepared.meta,
             "surfaces": {t: forms for t, forms in surfaces.items() if forms}}
     return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-@functools.lru_cache(maxsize=1)
-def validator_fingerprint() -> str:
-    """Hash of the validator's code and reference data: unchanged files skip validation while it holds."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted([*(root / name for name in ("case_schema.py", "loader.py", "schema.py", "frontmatter.py",
-                                                   "model.py", "reference.py")), *(root / "data").glob("*")]):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 class _NothingChanged(Exception):

@@ -20,7 +20,7 @@ from indexer.loader import ValidationMemo, validate
 from indexer.model import Case
 
 if TYPE_CHECKING:
-    from site_plugins.cases.cache import CorpusAnalysis
+    from site_plugins.build_cache import CorpusAnalysis
 
 log = get_plugin_logger(__name__)
 
@@ -179,7 +179,7 @@ def attach_related(corpus: Corpus, limit: int, analysis: CorpusAnalysis | None =
     if not corpus.cases or limit <= 0:
         return True
     if analysis is None:
-        from site_plugins.cases.cache import BuildCache, CorpusAnalysis
+        from site_plugins.build_cache import BuildCache, CorpusAnalysis
 
         analysis = CorpusAnalysis(corpus.cases, BuildCache(None))
     related = analysis.related(limit)

@@ -15,7 +15,7 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.toc import get_toc
 
-from site_plugins.cases.cache import BuildCache, CorpusAnalysis
+from site_plugins.build_cache import BuildCache, CorpusAnalysis
 from site_plugins.cases.config import CasesConfig
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from site_plugins.cases.pages import SitePlan
 from site_plugins.cases.safe_markdown import SafeMarkdown, safe_url
 
 if TYPE_CHECKING:
-    from site_plugins.cases.cache import BuildCache
+    from site_plugins.build_cache import BuildCache
 
 TEMPLATES = Path(__file__).parent / "templates"
 HOME_BLOCKS = ("summary", "map", "themes", "regions", "programs", "browse", "recent")
@@ -72,7 +72,7 @@ def render_fingerprint() -> str:
     """Hash of the code, templates and libraries that turn a case into page HTML (and of the indexer's)."""
     from importlib import metadata
 
-    from site_plugins.cases.cache import fingerprint
+    from site_plugins.build_cache import fingerprint
 
     digest = hashlib.sha256(fingerprint().encode())
     for path in sorted(Path(__file__).parent.rglob("*")):

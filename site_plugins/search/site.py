@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
     from indexer.model import Case
-    from site_plugins.cases.cache import CorpusAnalysis
+    from site_plugins.build_cache import CorpusAnalysis
     from site_plugins.search.config import SearchConfig
 
 ASSET_DIR = Path(__file__).parent / "assets"
@@ -155,7 +155,7 @@ def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, pr
     from indexer.browser_export import write_browser_index
     from indexer.issues import CaseError
     from indexer.loader import load_cases
-    from site_plugins.cases.cache import BuildCache, CorpusAnalysis
+    from site_plugins.build_cache import BuildCache, CorpusAnalysis
 
     if analysis is None:
         if cases is None:

@@ -1,4 +1,4 @@
-"""The persistent build cache (site_plugins/cases/cache.py): reuse, never stale, safe when damaged."""
+"""The persistent build cache (site_plugins/build_cache.py): reuse, never stale, safe when damaged."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from indexer.loader import load_cases
 from indexer.model import Case
 from indexer.search.schema import prepare
 from indexer.similar import bag_of, similar_cases
-from site_plugins.cases import cache as build_cache
-from site_plugins.cases.cache import BuildCache, CorpusAnalysis, case_key
+from site_plugins import build_cache
+from site_plugins.build_cache import BuildCache, CorpusAnalysis, case_key
 
 CASES = Path(__file__).parent / "fixtures" / "site" / "cases"
 

@@ -47,7 +47,7 @@ FORMAT = "1"
 """Bump when the layout of entries changes."""
 KEEP_CORPUS_ENTRIES = 4
 """Corpus-level entries (related lists, exports) kept per kind: the newest few, for switching back and forth."""
-INDEXER = Path(__file__).resolve().parents[2] / "indexer"
+INDEXER = Path(__file__).resolve().parents[1] / "indexer"
 
 
 # What turns a case into cached values: the analysis (MeCab and its dictionary, the term rules and data

@@ -130,9 +130,11 @@ class Linker:
         return self.file(self.plan.facet_uri(facet_id))
 
     def index(self) -> str | None:
-        """Link to the case index (``/cases/``), or None when a hand-written page or a case took its place."""
+        """Link to the case index (``/cases/``, generated or hand-written), or None when a case took its place."""
         uri = self.plan.index_uri
-        return self.file(uri) if self.plan.targets.get(uri) == Target("index") else None
+        if uri not in self.urls or self.plan.targets.get(uri, Target("index")).kind != "index":
+            return None
+        return self.file(uri)
 
     def downloads(self) -> str:
         """Link to the downloads page."""

@@ -12,7 +12,7 @@ import pytest
 from indexer.loader import validate
 from site_plugins.cases import data
 from site_plugins.cases.pages import SitePlan
-from site_plugins.cases.render import INDEX_RECENT
+from site_plugins.cases.render import INDEX_RECENT, Linker
 
 FACET_FOLDERS = ["themes", "regions", "prefectures", "types", "programs", "years", "population", "approaches"]
 HOSTILE_TITLE = "</title><script>__pwned=1;alert(1)</script><img src=x onerror=__pwned=2>"
@@ -126,3 +126,16 @@ def test_a_case_with_the_id_index_keeps_its_page(tmp_path: Path, kit: Any) -> No
     plan = SitePlan(corpus, "cases", "downloads")
     assert plan.targets["cases/index.md"].kind == "case"
     assert not [t for t in plan.targets.values() if t.kind == "index"]
+    urls = {uri: uri.removesuffix("index.md") for uri in plan.targets}
+    assert Linker(plan, urls, "cases/sapporo-telework-hub/").index() is None  # no "事例一覧" link to a case
+
+
+def test_a_hand_written_case_index_wins_and_is_linked(tmp_path: Path, kit: Any) -> None:
+    config = kit.copy_fixture(tmp_path / "project")
+    (tmp_path / "project" / "docs" / "cases").mkdir()
+    (tmp_path / "project" / "docs" / "cases" / "index.md").write_text("# 手書きの一覧\n\n自治体向けの案内です。\n",
+                                                                      encoding="utf-8")
+    site = kit.build_site(config, tmp_path / "site")
+    assert "自治体向けの案内です。" in kit.parse(site / "cases" / "index.html").text
+    case = kit.parse(site / "cases" / "kamiyama-satellite-office" / "index.html")
+    assert "../../cases/" in [e.attrs["href"] for e in case.find("a")]

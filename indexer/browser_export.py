@@ -27,6 +27,7 @@ computed in the browser from ``df`` with the same formulas. Bytes are determinis
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -34,10 +35,11 @@ import math
 import os
 import re
 import shutil
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from indexer import analysis, reference
 
@@ -90,6 +92,49 @@ def _number(value: float, digits: int = 12) -> float | int:
     rounded = float(f"{value:.{digits}g}")
     return int(rounded) if rounded == int(rounded) else rounded
 
+_POWERS = [float(10**k) for k in range(23)]  # exact doubles
+
+
+def _numbers(values: Any, digits: int = 12) -> list[float | int]:
+    """:func:`_number` of every value of a float64 array, computed in numpy (same results, same types).
+
+    A value rounded to ``digits`` significant digits is ``n / 10**s`` (or ``n * 10**-s``) for an integer
+    ``n`` of ``digits`` digits: one correctly rounded operation on two exact doubles, so it is the double
+    that ``float(f"{value:.{digits}g}")`` parses. ``n`` is the nearest integer to ``value * 10**s``
+    (also one rounding); values whose product lies too near a rounding tie or a power of ten, and any
+    other doubtful value (integers, zero, negatives, ``digits`` over 15), go through :func:`_number`.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return []
+    result: list[float | int]
+    doubtful = np.ones(len(values), dtype=bool)
+    if 1 <= digits <= 15:
+        powers = np.array(_POWERS)
+        with np.errstate(all="ignore"):
+            usable = (values > 0) & np.isfinite(values) & (values != np.floor(values))
+            safe = np.where(usable, values, 1.0)
+            shift = (digits - 1) - np.floor(np.log10(safe)).astype(np.int64)
+            usable &= np.abs(shift) <= 22
+            index = np.clip(np.abs(shift), 0, 22)
+            scaled = np.where(shift >= 0, safe * powers[index], safe / powers[index])
+            nearest = np.rint(scaled)
+            margin = scaled * 1e-12
+            low, high = float(10 ** (digits - 1)), float(10**digits) - 0.5
+            usable &= (scaled > low + margin) & (scaled < high - margin)
+            usable &= np.abs(scaled - np.floor(scaled) - 0.5) > margin
+            rounded = np.where(shift >= 0, nearest / powers[index], nearest * powers[index])
+            usable &= rounded != np.floor(rounded)  # integral results become ints: left to _number
+        result = np.where(usable, rounded, values).tolist()
+        doubtful = ~usable
+    else:
+        result = values.tolist()
+    for i in np.flatnonzero(doubtful).tolist():
+        result[i] = _number(result[i], digits)
+    return result
+
 
 def _facet_labels() -> dict[str, Any]:
     prefs = reference.prefectures()
@@ -136,11 +181,53 @@ def query_data() -> dict[str, Any]:
     }
 
 
-def _lexicon(prepared: list[PreparedCase], cases: list[Case]) -> dict[str, list[Any]]:
+class Memo(Protocol):
+    """Where the export may keep the results of its MeCab runs between builds (e.g. the site's build cache).
+
+    Names say what a value is computed from (a case's content hash, a term); the memo adds whatever else
+    decides it (the code and MeCab's dictionary), as ``indexer.loader.ValidationMemo`` does.
+    """
+
+    def get(self, key: str) -> Any:
+        """The value stored under ``key``, or None."""
+
+    def put(self, key: str, value: Any) -> None:
+        """Store a value (built-in types only)."""
+
+
+def _memoised(memo: Memo | None, key: str, compute: Callable[[], Any]) -> Any:
+    value = memo.get(key) if memo is not None else None
+    if value is None:
+        value = compute()
+        if memo is not None:
+            memo.put(key, value)
+    return value
+
+
+def _function_words(case: Case) -> list[str]:
+    """Surfaces of the words the analysis drops (particles, symbols) in a case's text, in text order."""
+    from indexer.search.schema import field_texts
+
+    return [word.surface for texts in field_texts(case).values() for text in texts
+            for word in analysis.words(text) if not word.term]
+
+
+def _extra_words() -> list[list[str]]:
+    """``[surface, term]`` of every word of the query vocabulary (places, thesaurus, labels, bodies), in order."""
+    extra: list[str] = list(analysis.place_names())
+    extra += yaml_thesaurus_expressions()
+    for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):
+        extra += [str(item["label"]) for item in reference.vocabulary(vocab)]
+    extra += [b.name for b in reference.local_governments().values()]
+    return [[word.surface, word.term] for text in extra for word in analysis.words(text)]
+
+
+def _lexicon(prepared: list[PreparedCase], cases: list[Case], memo: Memo | None = None) -> dict[str, list[Any]]:
     """Normalised surface -> ``[term, cost]``: every surface the index holds, function words, query vocabulary.
 
     A surface that stands for several terms keeps its most frequent one. Function words (dropped by
     the analysis, term ``""``) come from the full text of a sample of cases: they are a closed class.
+    ``memo`` keeps what MeCab found (per sample case, per term, for the query vocabulary) for later runs.
     """
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     term_freq: Counter[str] = Counter()
@@ -154,25 +241,16 @@ def _lexicon(prepared: list[PreparedCase], cases: list[Case]) -> dict[str, list[
         for term, surfaces in item.surfaces.items():
             for surface in surfaces:
                 counts[surface][term] = term_freq[term]
-    from indexer.search.schema import field_texts
-
+    hashes = {item.id: item.hash for item in prepared}
     for case in cases[:LEXICON_SAMPLE_CASES]:
-        for texts in field_texts(case).values():
-            for text in texts:
-                for word in analysis.words(text):
-                    if not word.term:
-                        counts[word.surface][""] += 1
-    _add_variants(counts, term_freq)
-    extra: list[str] = list(analysis.place_names())
-    extra += yaml_thesaurus_expressions()
-    for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):
-        extra += [str(item["label"]) for item in reference.vocabulary(vocab)]
-    extra += [b.name for b in reference.local_governments().values()]
-    for text in extra:
-        for word in analysis.words(text):
-            counter = counts[word.surface]
-            if word.term not in counter:
-                counter[word.term] += 1
+        key = f"function-words\0{hashes[case.id]}"  # the content hash: what the case says
+        for surface in _memoised(memo, key, functools.partial(_function_words, case)):
+            counts[surface][""] += 1
+    _add_variants(counts, term_freq, memo)
+    for surface, term in _memoised(memo, "extra-words", _extra_words):
+        counter = counts[surface]
+        if term not in counter:
+            counter[term] += 1
     total = sum(max(c.values()) for c in counts.values()) or 1
     lexicon: dict[str, list[Any]] = {}
     for surface, counter in counts.items():
@@ -187,30 +265,54 @@ def _lexicon(prepared: list[PreparedCase], cases: list[Case]) -> dict[str, list[
 _KANA_BETWEEN = re.compile(r"(?<=[\u4e00-\u9fff々])[\u3041-\u3096]+(?=[\u4e00-\u9fff々])")
 
 
-def _add_variants(counts: dict[str, Counter[str]], term_freq: Counter[str]) -> None:
+def _variant_candidates(term: str) -> list[str]:
+    """The spellings of ``term`` worth asking MeCab about (sorted): kana readings, no okurigana between kanji."""
+    candidates = {_KANA_BETWEEN.sub("", term)}
+    nodes = list(analysis._tagger()(term))
+    if len(nodes) == 1 and len(term) >= 2:
+        fields = nodes[0].feature_raw.split(",")
+        if len(fields) > 6 and fields[6] not in ("", "*"):
+            katakana = analysis.normalize(fields[6])
+            candidates |= {katakana, "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)}
+    return sorted(c for c in candidates if c != term and len(c) >= 2 and (len(c) >= 3 or _KANA_BETWEEN.search(term)))
+
+
+def _maps_back(candidate: str, term: str) -> bool:
+    """Whether MeCab reads ``candidate`` as the single word ``term``."""
+    found = [w for w in analysis.words(candidate) if w.term or w.surface]
+    return len(found) == 1 and found[0].term == term
+
+
+def _add_variants(counts: dict[str, Counter[str]], term_freq: Counter[str], memo: Memo | None = None) -> None:
     """Spellings people type that MeCab maps to a term the cases hold, although no case writes them.
 
     For each term: its kana readings (しごと, シゴト → 仕事) and the form without okurigana between kanji
-    (空き家 → 空家, 買い物 → 買物). A spelling is kept only when MeCab gives that very term for it.
+    (空き家 → 空家, 買い物 → 買物). A spelling is kept only when no case writes it, no earlier term took
+    it, and MeCab gives that very term for it. ``memo`` keeps every term's spellings and MeCab's answers
+    (``[spelling, answer or None when not asked yet]``) in one entry for the next run.
     """
-    tagger = analysis._tagger()
-    for term in sorted(term_freq):
-        if not term or len(term) > 12 or term.isascii():
-            continue
-        candidates = {_KANA_BETWEEN.sub("", term)}
-        nodes = list(tagger(term))
-        if len(nodes) == 1 and len(term) >= 2:
-            fields = nodes[0].feature_raw.split(",")
-            if len(fields) > 6 and fields[6] not in ("", "*"):
-                katakana = analysis.normalize(fields[6])
-                candidates |= {katakana, "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)}
-        for candidate in candidates:
-            if candidate == term or candidate in counts or len(candidate) < 2 or (candidate != term and len(candidate) < 3
-                                                                                  and not _KANA_BETWEEN.search(term)):
+    terms = [term for term in sorted(term_freq) if term and len(term) <= 12 and not term.isascii()]
+    stored = memo.get("variants") if memo is not None else None
+    known: dict[str, list[list[Any]]] = stored if isinstance(stored, dict) else {}
+    variants: dict[str, list[list[Any]]] = {}
+    changed = False
+    for term in terms:
+        spellings = known.get(term)
+        if spellings is None:
+            spellings = [[candidate, None] for candidate in _variant_candidates(term)]
+            changed = True
+        variants[term] = spellings
+        for spelling in spellings:
+            candidate, answer = spelling
+            if candidate in counts:
                 continue
-            found = [w for w in analysis.words(candidate) if w.term or w.surface]
-            if len(found) == 1 and found[0].term == term:
+            if answer is None:
+                spelling[1] = answer = _maps_back(candidate, term)
+                changed = True
+            if answer:
                 counts[candidate][term] = max(1, term_freq[term] // 4)
+    if memo is not None and (changed or len(known) > len(variants)):
+        memo.put("variants", variants)  # this corpus's terms only: the entry does not grow with every edit
 
 
 def yaml_thesaurus_expressions() -> list[str]:
@@ -238,37 +340,82 @@ def _shard(entries: dict[str, Any], target: int, key: Any = None, most: int = 0)
 
 
 def _postings(prepared: list[PreparedCase], digits: int = DIGITS) -> tuple[dict[str, Any], dict[str, float]]:
-    """Term shards' entries: ``{term: {"w"|"p"|"g": [df, doc deltas, tf~ values]}}`` and field averages."""
+    """Term shards' entries: ``{term: {"w"|"p"|"g": [df, doc deltas, tf~ values]}}`` and field averages.
+
+    Computed in numpy over flat (term, case) arrays; the sums run in the same order as a loop over the
+    cases would (fields in ``WORD_FIELDS`` order), so every value is the same double, and entries are
+    inserted in first-seen order per kind, as such a loop inserts them.
+    """
+    import numpy as np
+
     from indexer.search.scoring import NGRAM_B, PAIR_B, WORD_FIELDS, length_norm
 
     count = len(prepared) or 1
     averages = {name: sum(p.lengths.get(name, 0.0) for p in prepared) / count for name in [*WORD_FIELDS, "pairs", "ngrams"]}
-    words: dict[str, dict[int, float]] = defaultdict(dict)
-    pairs: dict[str, dict[int, float]] = defaultdict(dict)
-    grams: dict[str, dict[int, float]] = defaultdict(dict)
+    ndocs = max(len(prepared), 1)
+    # term -> number in order of first appearance (one numbering per kind: words, pairs, n-grams)
+    vocabularies: list[defaultdict[str, int]] = [defaultdict(itertools.count().__next__) for _ in range(3)]
+    words_voc, pairs_voc, grams_voc = (v.__getitem__ for v in vocabularies)
+    field_names = list(WORD_FIELDS)
+    # Per word field: case numbers, term numbers, occurrence counts; per pairs/n-grams: the same with weights.
+    w_docs = [array("q") for _ in field_names]
+    w_terms = [array("q") for _ in field_names]
+    w_counts = [array("d") for _ in field_names]
+    w_norms = [array("d") for _ in field_names]
+    x_docs, x_terms, x_values, x_norms = ([array("q"), array("q")], [array("q"), array("q")],
+                                          [array("d"), array("d")], [array("d"), array("d")])
     surfaces: dict[str, set[str]] = defaultdict(set)
     for docnum, item in enumerate(prepared):
-        for name, (weight, b) in WORD_FIELDS.items():
-            norm = length_norm(item.lengths.get(name, 0.0), averages[name], b)
-            for term, positions in item.fields[name].positions.items():
-                words[term][docnum] = words[term].get(docnum, 0.0) + weight * len(positions) / norm
-        for target, name, b in ((pairs, "pairs", PAIR_B), (grams, "ngrams", NGRAM_B)):
-            norm = length_norm(item.lengths.get(name, 0.0), averages[name], b)
-            for term, value in item.fields[name].weights.items():
-                target[term][docnum] = value / norm
+        lengths = item.lengths
+        for f, (name, (_weight, b)) in enumerate(WORD_FIELDS.items()):
+            positions = item.fields[name].positions
+            w_docs[f].extend(itertools.repeat(docnum, len(positions)))
+            w_terms[f].extend(map(words_voc, positions))
+            w_counts[f].extend(map(len, positions.values()))
+            w_norms[f].append(length_norm(lengths.get(name, 0.0), averages[name], b))
+        for k, (name, b, voc) in enumerate((("pairs", PAIR_B, pairs_voc), ("ngrams", NGRAM_B, grams_voc))):
+            weights = item.fields[name].weights
+            x_docs[k].extend(itertools.repeat(docnum, len(weights)))
+            x_terms[k].extend(map(voc, weights))
+            x_values[k].extend(weights.values())
+            x_norms[k].append(length_norm(lengths.get(name, 0.0), averages[name], b))
         for term, forms in item.surfaces.items():
             surfaces[term].update(forms)
+
+    def flat(values: array, dtype: Any) -> Any:
+        return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+    tables: list[tuple[str, dict[str, int], Any, Any]] = []
+    # Words: one value per (term, case), the fields' contributions added in field order.
+    keys = [flat(w_terms[f], np.int64) * ndocs + flat(w_docs[f], np.int64) for f in range(len(field_names))]
+    unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
+    sums = np.zeros(len(unique))
+    start = 0
+    for f, (_name, (weight, _b)) in enumerate(WORD_FIELDS.items()):
+        stop = start + len(keys[f])
+        docs = flat(w_docs[f], np.int64)
+        sums[inverse[start:stop]] += weight * flat(w_counts[f], np.float64) / flat(w_norms[f], np.float64)[docs]
+        start = stop
+    tables.append(("w", vocabularies[0], unique, sums))
+    for k in range(2):
+        docs = flat(x_docs[k], np.int64)
+        key = flat(x_terms[k], np.int64) * ndocs + docs
+        order = np.argsort(key, kind="stable")
+        tables.append(("pg"[k], vocabularies[k + 1], key[order],
+                       (flat(x_values[k], np.float64) / flat(x_norms[k], np.float64)[docs])[order]))
     entries: dict[str, dict[str, Any]] = defaultdict(dict)
-    for kind, table in (("w", words), ("p", pairs), ("g", grams)):
-        for term, docs in table.items():
-            previous = 0
-            deltas: list[int] = []
-            values: list[float | int] = []
-            for docnum in sorted(docs):
-                deltas.append(docnum - previous)
-                values.append(_number(docs[docnum], digits))
-                previous = docnum
-            entries[term][kind] = [len(docs), deltas, values]
+    for kind, vocabulary, key, values in tables:
+        terms, docs = np.divmod(key, ndocs)
+        first = np.ones(len(terms), dtype=bool)
+        first[1:] = terms[1:] != terms[:-1]
+        deltas = docs.copy()
+        deltas[1:] -= np.where(first[1:], 0, docs[:-1])
+        bounds = [*np.flatnonzero(first).tolist(), len(terms)]
+        delta_list = deltas.tolist()
+        value_list = _numbers(values, digits)
+        names = list(vocabulary)  # term numbers are positions in first-seen order
+        for term, a, b in zip(terms[bounds[:-1]].tolist(), bounds, bounds[1:], strict=False):
+            entries[names[term]][kind] = [b - a, delta_list[a:b], value_list[a:b]]
     for term, surface_set in surfaces.items():
         if term in entries:
             entries[term]["s"] = sorted(surface_set)
@@ -315,6 +462,8 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
     list and ``bounds[j + 1]`` the largest after tier j (the last is 0); the number of the first tier
     file is appended when the shards are written. Returns the tiers per term and kind.
     """
+    import numpy as np
+
     tails: dict[str, dict[str, list[list[Any]]]] = {}
     for term, entry in entries.items():
         for kind in ("w", "p", "g"):
@@ -322,17 +471,22 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
             if not postings or postings[0] <= inline:
                 continue
             df, deltas, values = postings
-            docs = list(itertools.accumulate(deltas))
-            ranked = sorted(range(df), key=lambda i: (-values[i], docs[i]))
+            docs = np.cumsum(np.array(deltas, dtype=np.int64))
+            # Values are ints and floats below 2**53: as doubles they compare exactly as they do in Python.
+            objects = np.array(values, dtype=object)
+            ranked = np.lexsort((docs, -np.array(values, dtype=np.float64)))
             cuts = [0, min(df, head_postings)]
             while cuts[-1] < df:
                 cuts.append(min(df, cuts[-1] * (1 + TIER_GROWTH)))
             tiers: list[list[Any]] = []
             for a, b in itertools.pairwise(cuts):
-                chosen = sorted(ranked[a:b])
-                tiers.append([[docs[i] - (docs[chosen[j - 1]] if j else 0) for j, i in enumerate(chosen)],
-                              [values[i] for i in chosen]])
-            entry[kind] = [df, [values[ranked[0]]] + [values[ranked[b]] if b < df else 0 for b in cuts[1:]]]
+                chosen = np.sort(ranked[a:b])
+                tier_docs = docs[chosen]
+                tier_deltas = tier_docs.copy()
+                tier_deltas[1:] -= tier_docs[:-1]
+                tiers.append([tier_deltas.tolist(), objects[chosen].tolist()])
+            top = ranked.tolist()
+            entry[kind] = [df, [values[top[0]]] + [values[top[b]] if b < df else 0 for b in cuts[1:]]]
             tails.setdefault(term, {})[kind] = tiers
     return tails
 
@@ -340,7 +494,7 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
-                        prepared: list[PreparedCase] | None = None) -> dict[str, Any]:
+                        prepared: list[PreparedCase] | None = None, memo: Memo | None = None) -> dict[str, Any]:
     """Write the browser index of ``cases`` into ``out_dir`` (replaced as a whole when complete).
 
     Args:
@@ -353,6 +507,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         prepared: the cases already analysed (``indexer.search.schema.prepare``, any order), so that a
             caller that analysed them for something else (the site's related cases, a build cache)
             does not run MeCab again; None analyses ``cases`` here.
+        memo: where the lexicon's MeCab results are kept between runs (see :class:`Memo`); None runs MeCab.
 
     Returns:
         Statistics: ``docs``, ``files``, ``bytes`` and the content ``hash``.
@@ -381,7 +536,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
                     files[f"t/{number}-{k}.json"] = _dump(tier)
                     k += 1
         files[f"t/{number}.json"] = _dump(shard)
-    lexicon = _lexicon(prepared, ordered)
+    lexicon = _lexicon(prepared, ordered, memo)
     lexicon_shards, lx = _shard(lexicon, LEXICON_SHARD_BYTES, key=lambda surface: surface[0])
     for number, shard in enumerate(lx):
         files[f"lx/{number}.json"] = _dump(shard)

@@ -5,6 +5,8 @@ Layout of the cache folder (``.cache/yokoten/`` by default, safe to delete at an
     analysis/<kk>/<key>.pickle   one analysed case (:class:`~indexer.search.schema.PreparedCase` and its
                                  related-cases bag) as plain Python values
     pages/<kk>/<key>.json        one rendered case page (its key covers everything the page shows)
+    lexicon/<kk>/<key>.pickle    what MeCab found for the search export's lexicon (function words of a
+                                 sample case, spellings of the corpus's terms, the query vocabulary)
     validated/<kk>/<key>.pickle  one case file's validator issues and checked values (key: its bytes, its
                                  place, today's date and the validator's code; see ``indexer.loader``)
     related/<key>.json           the related-cases lists of a whole corpus
@@ -246,6 +248,33 @@ class CacheStats:
     corpus_hits: list[str] = field(default_factory=list)
 
 
+class _Memo:
+    """Values under names of the caller's choosing, keyed also by the code that computes them (see ``BuildCache.memo``)."""
+
+    def __init__(self, cache: BuildCache, kind: str, files: tuple[str, ...]) -> None:
+        self.cache, self.kind, self.files = cache, kind, files
+        self.used: list[str] = []  # keys looked up or stored in this build (pruning keeps them)
+
+    def _path(self, key: str) -> tuple[Path, str]:
+        assert self.cache.folder is not None
+        hashed = hashlib.sha256(f"{key}\0{fingerprint(self.files)}".encode()).hexdigest()
+        self.used.append(hashed)
+        return self.cache.folder / self.kind / hashed[:2] / f"{hashed}.pickle", hashed
+
+    def get(self, key: str) -> Any:
+        """The value stored under ``key`` by this code, or None."""
+        if self.cache.folder is None:
+            return None
+        path, hashed = self._path(key)
+        return _load_plain(path, hashed)
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep a value (built-in types only)."""
+        if self.cache.folder is not None:
+            path, hashed = self._path(key)
+            _dump_plain(path, hashed, value)
+
+
 class BuildCache:
     """The cache folder of one build; ``folder=None`` turns every lookup into a miss and writes nothing."""
 
@@ -370,6 +399,13 @@ class BuildCache:
             else:
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+    def memo(self, kind: str, files: tuple[str, ...] = CODE_FILES + EXPORT_FILES) -> _Memo:
+        """A memo (``get``/``put`` by name) in ``<kind>/``, its entries keyed also by the fingerprint of ``files``.
+
+        The browser export keeps its lexicon's MeCab results in one (``indexer.browser_export.Memo``).
+        """
+        return _Memo(self, kind, files)
 
     # -- validated files (``indexer.loader.ValidationMemo``) ----------------------------------------
 

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import jinja2
 from markupsafe import Markup
@@ -277,7 +278,8 @@ class Renderer:
             sections.append(Section(label, anchor, self.markdown.convert(text)))
         preamble = self.markdown.convert(case.extra_body) if case.extra_body.strip() else None
         kpis = [kpi.kpi_view(item) for item in case.kpis]
-        sources = [{"title": s["title"], "url": s["url"], "href": safe_url(s["url"])} for s in case.sources]
+        # The URL is shown decoded (…/石巻圏DMO, not …/%E7%9F%B3…); the link keeps it as written.
+        sources = [{"title": s["title"], "url": unquote(s["url"]), "href": safe_url(s["url"])} for s in case.sources]
         related = None
         if self.show_related:
             related = [self.corpus.by_id[i] for i in self.corpus.related.get(case.id, [])]

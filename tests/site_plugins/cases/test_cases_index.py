@@ -139,3 +139,4 @@ def test_a_hand_written_case_index_wins_and_is_linked(tmp_path: Path, kit: Any) 
     assert "自治体向けの案内です。" in kit.parse(site / "cases" / "index.html").text
     case = kit.parse(site / "cases" / "kamiyama-satellite-office" / "index.html")
     assert "../../cases/" in [e.attrs["href"] for e in case.find("a")]
+

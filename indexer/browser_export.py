@@ -38,6 +38,7 @@ import shutil
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -229,19 +230,31 @@ def _lexicon(prepared: list[PreparedCase], cases: list[Case], memo: Memo | None 
     the analysis, term ``""``) come from the full text of a sample of cases: they are a closed class.
     ``memo`` keeps what MeCab found (per sample case, per term, for the query vocabulary) for later runs.
     """
+    return _lexicon_of(columns_of(prepared), cases, memo)
+
+
+def _lexicon_of(columns: Columns, cases: list[Case], memo: Memo | None = None) -> dict[str, list[Any]]:
+    """:func:`_lexicon` of cases given as :class:`Columns` (``cases`` in the same order)."""
+    import numpy as np
+
+    from indexer.search.scoring import WORD_FIELDS
+
+    vocabulary = columns.vocabulary
+    size = max(len(vocabulary), 1)
+    frequency = np.zeros(size, dtype=np.int64)
+    present = np.zeros(size, dtype=bool)
+    for name in WORD_FIELDS:
+        _, terms, occurrences = columns.tables[name]
+        frequency += np.bincount(terms, weights=occurrences, minlength=size).astype(np.int64)
+        present[terms] = True
+    held = np.flatnonzero(present).tolist()
+    term_freq: Counter[str] = Counter(dict(zip([vocabulary[t] for t in held], frequency[held].tolist(), strict=True)))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    term_freq: Counter[str] = Counter()
-    for item in prepared:
-        for name, analysed in item.fields.items():
-            if name in ("pairs", "ngrams"):
-                continue
-            for term, positions in analysed.positions.items():
-                term_freq[term] += len(positions)
-    for item in prepared:
-        for term, surfaces in item.surfaces.items():
-            for surface in surfaces:
-                counts[surface][term] = term_freq[term]
-    hashes = {item.id: item.hash for item in prepared}
+    _, terms, forms = columns.tables["surfaces"]
+    pairs = np.unique(terms.astype(np.int64) * size + forms) if len(terms) else np.zeros(0, np.int64)
+    for term, form in zip(*(part.tolist() for part in np.divmod(pairs, size)), strict=True):
+        counts[vocabulary[form]][vocabulary[term]] = term_freq[vocabulary[term]]
+    hashes = dict(zip(columns.ids, columns.hashes, strict=True))
     for case in cases[:LEXICON_SAMPLE_CASES]:
         key = f"function-words\0{hashes[case.id]}"  # the content hash: what the case says
         for surface in _memoised(memo, key, functools.partial(_function_words, case)):
@@ -339,72 +352,147 @@ def _shard(entries: dict[str, Any], target: int, key: Any = None, most: int = 0)
     return count, shards
 
 
-def _postings(prepared: list[PreparedCase], digits: int = DIGITS) -> tuple[dict[str, Any], dict[str, float]]:
-    """Term shards' entries: ``{term: {"w"|"p"|"g": [df, doc deltas, tf~ values]}}`` and field averages.
+@dataclass
+class Columns:
+    """Analysed cases as flat arrays: all the export and the related cases read of them, cheap to store and load.
 
-    Computed in numpy over flat (term, case) arrays; the sums run in the same order as a loop over the
-    cases would (fields in ``WORD_FIELDS`` order), so every value is the same double, and entries are
-    inserted in first-seen order per kind, as such a loop inserts them.
+    ``tables`` maps a name to ``(offsets, terms, values)``: the rows of case ``i`` are
+    ``offsets[i]:offsets[i + 1]``, ``terms`` are numbers into ``vocabulary``. Tables: each word field
+    (value: occurrences), ``pairs`` and ``ngrams`` (value: weight), ``surfaces`` (value: the number of a
+    written form of the term) and ``bag`` (the related-cases weight). Rows keep the order of the
+    analysed case's dictionaries.
+    """
+
+    ids: list[str]
+    hashes: list[str]
+    metas: list[dict[str, Any]]
+    snippets: list[str]
+    lengths: list[dict[str, float]]
+    vocabulary: list[str]
+    tables: dict[str, tuple[Any, Any, Any]]
+
+    def gather(self, picks: list[tuple[Columns, int]]) -> Columns:
+        """Cases taken from this and other columns sharing this vocabulary (a prefix of it), in the order given."""
+        import numpy as np
+
+        runs: list[tuple[Columns, int, int]] = []  # (source, first case, last case + 1)
+        for source, index in picks:
+            if runs and runs[-1][0] is source and runs[-1][2] == index:
+                runs[-1] = (source, runs[-1][1], index + 1)
+            else:
+                runs.append((source, index, index + 1))
+        tables: dict[str, tuple[Any, Any, Any]] = {}
+        for name, (_, terms, values) in self.tables.items():
+            parts_terms, parts_values, sizes = [], [], []
+            for source, low, high in runs:
+                offsets, source_terms, source_values = source.tables[name]
+                parts_terms.append(source_terms[offsets[low]:offsets[high]])
+                parts_values.append(source_values[offsets[low]:offsets[high]])
+                sizes.append(np.diff(offsets[low:high + 1]))
+            tables[name] = (np.concatenate([np.zeros(1, np.int64), np.cumsum(np.concatenate(sizes or [np.zeros(0, np.int64)]))]),
+                            np.concatenate(parts_terms or [terms[:0]]), np.concatenate(parts_values or [values[:0]]))
+        return Columns([s.ids[i] for s, i in picks], [s.hashes[i] for s, i in picks], [s.metas[i] for s, i in picks],
+                       [s.snippets[i] for s, i in picks], [s.lengths[i] for s, i in picks], self.vocabulary, tables)
+
+
+def table_names() -> list[str]:
+    """The tables of :class:`Columns`, in order."""
+    from indexer.search.scoring import WORD_FIELDS
+
+    return [*WORD_FIELDS, "pairs", "ngrams", "surfaces", "bag"]
+
+
+def columns_of(prepared: list[PreparedCase], vocabulary: list[str] | None = None) -> Columns:
+    """The analysed cases as :class:`Columns`, in the order given.
+
+    Args:
+        prepared: analysed cases (with their related-cases bags, when they are wanted).
+        vocabulary: the vocabulary of other columns to extend (so that both can be gathered), if any.
+    """
+    import numpy as np
+
+    from indexer.search.scoring import WORD_FIELDS
+
+    known = list(vocabulary or [])
+    numbers: defaultdict[str, int] = defaultdict(itertools.count(len(known)).__next__, zip(known, range(len(known)), strict=True))
+    number = numbers.__getitem__
+    names = table_names()
+    terms = {name: array("q") for name in names}
+    values: dict[str, array[Any]] = {name: array("q" if name in WORD_FIELDS or name == "surfaces" else "d") for name in names}
+    ends: dict[str, list[int]] = {name: [] for name in names}
+    for item in prepared:
+        for name in WORD_FIELDS:
+            positions = item.fields[name].positions
+            terms[name].extend(map(number, positions))
+            values[name].extend(map(len, positions.values()))
+        for name in ("pairs", "ngrams"):
+            weights = item.fields[name].weights
+            terms[name].extend(map(number, weights))
+            values[name].extend(map(float, weights.values()))
+        for term, forms in item.surfaces.items():
+            terms["surfaces"].extend(itertools.repeat(number(term), len(forms)))
+            values["surfaces"].extend(map(number, forms))
+        terms["bag"].extend(map(number, item.bag))
+        values["bag"].extend(map(float, item.bag.values()))
+        for name in names:
+            ends[name].append(len(terms[name]))
+    tables = {}
+    for name in names:
+        # 32-bit numbers and counts: half the bytes to store and load (no vocabulary or count comes near 2**31).
+        kind = np.int32 if values[name].typecode == "q" else np.float64
+        tables[name] = (np.array([0, *ends[name]], dtype=np.int64), np.array(terms[name], dtype=np.int32),
+                        np.array(values[name], dtype=kind))
+    return Columns([p.id for p in prepared], [p.hash for p in prepared], [p.meta for p in prepared],
+                   [p.snippet for p in prepared], [p.lengths for p in prepared], list(numbers), tables)
+
+
+def _postings(prepared: list[PreparedCase], digits: int = DIGITS) -> tuple[dict[str, Any], dict[str, float]]:
+    """Term shards' entries: ``{term: {"w"|"p"|"g": [df, doc deltas, tf~ values]}}`` and field averages."""
+    return _postings_of(columns_of(prepared), digits)
+
+
+def _postings_of(columns: Columns, digits: int = DIGITS) -> tuple[dict[str, Any], dict[str, float]]:
+    """:func:`_postings` of cases given as :class:`Columns` (terms in sorted order).
+
+    Computed in numpy; the sums run in the order a loop over the cases would add them (fields in
+    ``WORD_FIELDS`` order), so every value is the same double.
     """
     import numpy as np
 
     from indexer.search.scoring import NGRAM_B, PAIR_B, WORD_FIELDS, length_norm
 
-    count = len(prepared) or 1
-    averages = {name: sum(p.lengths.get(name, 0.0) for p in prepared) / count for name in [*WORD_FIELDS, "pairs", "ngrams"]}
-    ndocs = max(len(prepared), 1)
-    # term -> number in order of first appearance (one numbering per kind: words, pairs, n-grams)
-    vocabularies: list[defaultdict[str, int]] = [defaultdict(itertools.count().__next__) for _ in range(3)]
-    words_voc, pairs_voc, grams_voc = (v.__getitem__ for v in vocabularies)
-    field_names = list(WORD_FIELDS)
-    # Per word field: case numbers, term numbers, occurrence counts; per pairs/n-grams: the same with weights.
-    w_docs = [array("q") for _ in field_names]
-    w_terms = [array("q") for _ in field_names]
-    w_counts = [array("d") for _ in field_names]
-    w_norms = [array("d") for _ in field_names]
-    x_docs, x_terms, x_values, x_norms = ([array("q"), array("q")], [array("q"), array("q")],
-                                          [array("d"), array("d")], [array("d"), array("d")])
-    surfaces: dict[str, set[str]] = defaultdict(set)
-    for docnum, item in enumerate(prepared):
-        lengths = item.lengths
-        for f, (name, (_weight, b)) in enumerate(WORD_FIELDS.items()):
-            positions = item.fields[name].positions
-            w_docs[f].extend(itertools.repeat(docnum, len(positions)))
-            w_terms[f].extend(map(words_voc, positions))
-            w_counts[f].extend(map(len, positions.values()))
-            w_norms[f].append(length_norm(lengths.get(name, 0.0), averages[name], b))
-        for k, (name, b, voc) in enumerate((("pairs", PAIR_B, pairs_voc), ("ngrams", NGRAM_B, grams_voc))):
-            weights = item.fields[name].weights
-            x_docs[k].extend(itertools.repeat(docnum, len(weights)))
-            x_terms[k].extend(map(voc, weights))
-            x_values[k].extend(weights.values())
-            x_norms[k].append(length_norm(lengths.get(name, 0.0), averages[name], b))
-        for term, forms in item.surfaces.items():
-            surfaces[term].update(forms)
+    count = len(columns.ids) or 1
+    averages = {name: sum(lengths.get(name, 0.0) for lengths in columns.lengths) / count
+                for name in [*WORD_FIELDS, "pairs", "ngrams"]}
+    ndocs = max(len(columns.ids), 1)
 
-    def flat(values: array, dtype: Any) -> Any:
-        return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+    def rows(name: str, b: float) -> tuple[Any, Any, Any, Any]:
+        """Case numbers, term numbers, values and the case's length norm of every row of a table."""
+        offsets, terms, values = columns.tables[name]
+        norms = np.array([length_norm(lengths.get(name, 0.0), averages[name], b) for lengths in columns.lengths])
+        docs = np.repeat(np.arange(len(columns.ids), dtype=np.int64), np.diff(offsets))
+        return docs, terms.astype(np.int64), values, norms[docs] if len(docs) else np.zeros(0)
 
-    tables: list[tuple[str, dict[str, int], Any, Any]] = []
+    tables: list[tuple[str, Any, Any]] = []
     # Words: one value per (term, case), the fields' contributions added in field order.
-    keys = [flat(w_terms[f], np.int64) * ndocs + flat(w_docs[f], np.int64) for f in range(len(field_names))]
+    fields = [rows(name, b) for name, (_, b) in WORD_FIELDS.items()]
+    keys = [terms * ndocs + docs for docs, terms, _, _ in fields]
     unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
     sums = np.zeros(len(unique))
     start = 0
-    for f, (_name, (weight, _b)) in enumerate(WORD_FIELDS.items()):
-        stop = start + len(keys[f])
-        docs = flat(w_docs[f], np.int64)
-        sums[inverse[start:stop]] += weight * flat(w_counts[f], np.float64) / flat(w_norms[f], np.float64)[docs]
+    for (weight, _), (_, _, counts, norms) in zip(WORD_FIELDS.values(), fields, strict=True):
+        stop = start + len(counts)
+        sums[inverse[start:stop]] += weight * counts.astype(np.float64) / norms
         start = stop
-    tables.append(("w", vocabularies[0], unique, sums))
-    for k in range(2):
-        docs = flat(x_docs[k], np.int64)
-        key = flat(x_terms[k], np.int64) * ndocs + docs
+    tables.append(("w", unique, sums))
+    for kind, name, b in (("p", "pairs", PAIR_B), ("g", "ngrams", NGRAM_B)):
+        docs, terms, weights, norms = rows(name, b)
+        key = terms * ndocs + docs
         order = np.argsort(key, kind="stable")
-        tables.append(("pg"[k], vocabularies[k + 1], key[order],
-                       (flat(x_values[k], np.float64) / flat(x_norms[k], np.float64)[docs])[order]))
-    entries: dict[str, dict[str, Any]] = defaultdict(dict)
-    for kind, vocabulary, key, values in tables:
+        tables.append((kind, key[order], (weights / norms)[order]))
+    vocabulary = columns.vocabulary
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    for kind, key, values in tables:
         terms, docs = np.divmod(key, ndocs)
         first = np.ones(len(terms), dtype=bool)
         first[1:] = terms[1:] != terms[:-1]
@@ -413,21 +501,32 @@ def _postings(prepared: list[PreparedCase], digits: int = DIGITS) -> tuple[dict[
         bounds = [*np.flatnonzero(first).tolist(), len(terms)]
         delta_list = deltas.tolist()
         value_list = _numbers(values, digits)
-        names = list(vocabulary)  # term numbers are positions in first-seen order
         for term, a, b in zip(terms[bounds[:-1]].tolist(), bounds, bounds[1:], strict=False):
-            entries[names[term]][kind] = [b - a, delta_list[a:b], value_list[a:b]]
-    for term, surface_set in surfaces.items():
-        if term in entries:
-            entries[term]["s"] = sorted(surface_set)
-    return entries, averages
+            found[vocabulary[term]][kind] = [b - a, delta_list[a:b], value_list[a:b]]
+    # Written forms of each term, across the corpus.
+    _, terms, forms = columns.tables["surfaces"]
+    pairs = np.unique(terms.astype(np.int64) * len(vocabulary) + forms) if len(terms) else np.zeros(0, np.int64)
+    term_of, form_of = np.divmod(pairs, max(len(vocabulary), 1))
+    first = np.ones(len(term_of), dtype=bool)
+    first[1:] = term_of[1:] != term_of[:-1]
+    bounds = [*np.flatnonzero(first).tolist(), len(term_of)]
+    form_list = form_of.tolist()
+    for term, a, b in zip(term_of[bounds[:-1]].tolist(), bounds, bounds[1:], strict=False):
+        entry = found.get(vocabulary[term])
+        if entry is not None:
+            entry["s"] = sorted({vocabulary[f] for f in form_list[a:b]})
+    return {term: found[term] for term in sorted(found)}, averages
 
 
 def _facet_columns(prepared: list[PreparedCase]) -> dict[str, Any]:
+    return _facet_columns_of([item.meta for item in prepared])
+
+
+def _facet_columns_of(metas: list[dict[str, Any]]) -> dict[str, Any]:
     labels = _facet_labels()
     index = {facet: {row[0]: i for i, row in enumerate(rows)} for facet, rows in labels.items()}
     columns: dict[str, list[Any]] = defaultdict(list)
-    for item in prepared:
-        meta = item.meta
+    for meta in metas:
         columns["theme"].append(sum(1 << index["theme"][t] for t in meta["theme"]))
         prefs = [int(p) for p in meta["pref"]]
         columns["pref"].append(prefs[0] if len(prefs) == 1 else prefs)
@@ -441,8 +540,11 @@ def _facet_columns(prepared: list[PreparedCase]) -> dict[str, Any]:
 
 
 def _document(item: PreparedCase) -> dict[str, Any]:
-    meta = item.meta
-    return {"id": item.id, "title": meta["title"], "text": item.snippet,
+    return _document_of(item.id, item.meta, item.snippet)
+
+
+def _document_of(case_id: str, meta: dict[str, Any], snippet: str) -> dict[str, Any]:
+    return {"id": case_id, "title": meta["title"], "text": snippet,
             "municipalities": meta["municipalities"], "pref": meta["pref"], "year": [meta["year"][0], meta["year"][-1]],
             "theme": meta["theme"], "updated": meta["updated"], "status": meta["status"]}
 
@@ -494,7 +596,8 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
-                        prepared: list[PreparedCase] | None = None, memo: Memo | None = None) -> dict[str, Any]:
+                        prepared: list[PreparedCase] | None = None, memo: Memo | None = None,
+                        columns: Columns | None = None) -> dict[str, Any]:
     """Write the browser index of ``cases`` into ``out_dir`` (replaced as a whole when complete).
 
     Args:
@@ -508,6 +611,8 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
             caller that analysed them for something else (the site's related cases, a build cache)
             does not run MeCab again; None analyses ``cases`` here.
         memo: where the lexicon's MeCab results are kept between runs (see :class:`Memo`); None runs MeCab.
+        columns: the analysed cases as :class:`Columns` in id order, instead of ``prepared`` (a build
+            cache keeps them so, and need not load every analysed case).
 
     Returns:
         Statistics: ``docs``, ``files``, ``bytes`` and the content ``hash``.
@@ -515,17 +620,22 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     from indexer.search.schema import prepare
 
     ordered = sorted(cases, key=lambda c: c.id)
-    if prepared is None:
+    if columns is not None:
+        if columns.ids != [case.id for case in ordered]:
+            raise ValueError("columns must hold exactly one analysed case per case, in id order")
+    elif prepared is None:
         prepared = [prepare(case, {}) for case in ordered]
     else:
         by_id = {item.id: item for item in prepared}
         if sorted(by_id) != [case.id for case in ordered]:
             raise ValueError("prepared must hold exactly one analysed case per case")
         prepared = [by_id[case.id] for case in ordered]
+    if columns is None:
+        columns = columns_of(prepared or [])
     files: dict[str, bytes] = {}
-    entries, averages = _postings(prepared, digits)
+    entries, averages = _postings_of(columns, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
-    term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(prepared)))
+    term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(columns.ids)))
     for number, shard in enumerate(shards):
         # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].
         k = 0
@@ -536,13 +646,13 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
                     files[f"t/{number}-{k}.json"] = _dump(tier)
                     k += 1
         files[f"t/{number}.json"] = _dump(shard)
-    lexicon = _lexicon(prepared, ordered, memo)
+    lexicon = _lexicon_of(columns, ordered, memo)
     lexicon_shards, lx = _shard(lexicon, LEXICON_SHARD_BYTES, key=lambda surface: surface[0])
     for number, shard in enumerate(lx):
         files[f"lx/{number}.json"] = _dump(shard)
-    for docnum, item in enumerate(prepared):
-        files[f"d/{docnum}.json"] = _dump(_document(item))
-    files["facets.json"] = _dump(_facet_columns(prepared))
+    for docnum, (case_id, meta, snippet) in enumerate(zip(columns.ids, columns.metas, columns.snippets, strict=True)):
+        files[f"d/{docnum}.json"] = _dump(_document_of(case_id, meta, snippet))
+    files["facets.json"] = _dump(_facet_columns_of(columns.metas))
     files["query.json"] = _dump(query_data())
     for number, group in enumerate(thesaurus_groups()):
         files[f"th/{number}.json"] = _dump(group)
@@ -552,7 +662,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     from indexer.search.schema import SCHEMA_VERSION
 
     manifest = {
-        "format": FORMAT, "hash": digest.hexdigest()[:16], "count": len(prepared), "url": url_template,
+        "format": FORMAT, "hash": digest.hexdigest()[:16], "count": len(columns.ids), "url": url_template,
         "analysis_version": analysis.ANALYSIS_VERSION, "schema_version": SCHEMA_VERSION,
         "scoring": _scoring_constants(), "averages": {k: _number(v) for k, v in averages.items()},
         "shards": {"terms": term_shards, "lexicon": lexicon_shards}, "head_postings": head_postings,
@@ -561,7 +671,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     }
     files["manifest.json"] = _dump(manifest)
     _write_atomically(Path(out_dir), files)
-    return {"docs": len(prepared), "files": len(files), "bytes": sum(len(b) for b in files.values()),
+    return {"docs": len(columns.ids), "files": len(files), "bytes": sum(len(b) for b in files.values()),
             "hash": manifest["hash"], "term_shards": term_shards, "lexicon_shards": lexicon_shards}
 
 

@@ -171,7 +171,7 @@ def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, pr
     stats = analysis.cache.load_export(key, out)
     if stats is None:
         memo = analysis.cache.memo("lexicon")
-        stats = write_browser_index(analysis.cases, out, url_template=url_template, prepared=analysis.prepared(),
+        stats = write_browser_index(analysis.cases, out, url_template=url_template, columns=analysis.columns(),
                                     memo=memo)
         analysis.cache.store_export(key, out, stats)
         analysis.cache.prune("lexicon", memo.used)

@@ -7,6 +7,7 @@ loops the export used before it was vectorised), on the project's cases, down to
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -19,9 +20,10 @@ from typing import Any
 import pytest
 
 from indexer import analysis, browser_export
-from indexer.browser_export import _lexicon, _number, _numbers, _postings, _split_tiers
+from indexer.browser_export import _lexicon, _number, _numbers, _postings, _split_tiers, columns_of, write_browser_index
 from indexer.loader import load_cases
 from indexer.search.schema import PreparedCase, field_texts, prepare
+from indexer.similar import bag_of, similar_from_bags, similar_from_columns
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -162,7 +164,7 @@ def test_postings_match_the_reference(analysed: tuple[list[Any], list[PreparedCa
     entries, averages = _postings(prepared, digits)
     expected, expected_averages = reference_postings(prepared, digits)
     assert _dump([entries, averages]) == _dump([expected, expected_averages])
-    assert list(entries) == list(expected)  # same insertion order as the loop, too
+    assert list(entries) == sorted(expected)  # in term order, whatever the order of the cases
     assert any(isinstance(v, int) for e in entries.values() for k in "wpg" if k in e for v in e[k][2]) or digits != 4
 
 
@@ -223,3 +225,32 @@ def test_lexicon_matches_the_reference_and_its_memo_spares_mecab(analysed: tuple
     monkeypatch.setattr(analysis, "words", no_mecab)
     monkeypatch.setattr(analysis, "_tagger", no_mecab)
     assert _dump(_lexicon(prepared, cases, memo)) == expected
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_columns_gathered_from_two_builds_export_the_same_files(analysed: tuple[list[Any], list[PreparedCase]],
+                                                                 tmp_path: Path) -> None:
+    cases, prepared = analysed
+    memo = _Memo()
+    stats = write_browser_index(cases, tmp_path / "prepared", prepared=list(reversed(prepared)), memo=memo)
+    # An earlier build knew the first cases; a later one analysed the rest with the same vocabulary.
+    earlier = columns_of(prepared[:12])
+    later = columns_of(prepared[12:], earlier.vocabulary)
+    gathered = later.gather([(earlier, i) for i in range(12)] + [(later, i) for i in range(len(prepared) - 12)])
+    assert gathered.ids == [p.id for p in prepared]
+    assert write_browser_index(cases, tmp_path / "columns", columns=gathered, memo=memo) == stats
+    assert _files(tmp_path / "columns") == _files(tmp_path / "prepared")
+    with pytest.raises(ValueError):
+        write_browser_index(cases[1:], tmp_path / "wrong", columns=gathered)
+
+
+def test_related_from_columns_equal_related_from_bags(analysed: tuple[list[Any], list[PreparedCase]]) -> None:
+    prepared = [dataclasses.replace(item, bag=bag_of(item)) for item in analysed[1]]
+    expected = similar_from_bags({item.id: item.bag for item in prepared}, limit=4)
+    assert any(expected.values())
+    columns = columns_of(list(reversed(prepared)))
+    offsets, terms, freqs = columns.tables["bag"]
+    assert similar_from_columns(columns.ids, columns.vocabulary, offsets, terms, freqs, limit=4) == expected

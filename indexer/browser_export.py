@@ -28,6 +28,7 @@ computed in the browser from ``df`` with the same formulas. Bytes are determinis
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import itertools
 import json
@@ -37,7 +38,7 @@ import re
 import shutil
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -68,6 +69,8 @@ LEXICON_SAMPLE_CASES = 400
 """Cases whose full text is analysed for the function words (particles, symbols) of the lexicon."""
 WORD_COST = 1000
 """Cost of one word in the query segmentation; the browser adds ``ln(total / count) * 100`` per word."""
+POSTINGS_CHUNK = 1_000_000
+"""Postings turned into lists at a time (at least one term's): bounds the numpy temporaries."""
 DIGITS = 4
 """Significant digits of stored term frequencies: the main lever on bytes per query. With 5, scores agree
 with the CLI to about 1e-5 relative (rankings almost always; the printed scores in their last digits);
@@ -76,6 +79,21 @@ with 12 they agree to 1e-10 but postings take about twice the bytes."""
 
 def _dump(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+class _Texts(dict[Any, str]):
+    """JSON text of numbers, each computed once (an export writes millions, most of them many times)."""
+
+    def __missing__(self, number: Any) -> str:
+        text = self[number] = json.dumps(number)
+        return text
+
+
+def _dump_tier(tier: list[list[Any]], texts: _Texts) -> bytes:
+    """``_dump(tier)`` of a tier ``[deltas, values]`` (ints, and floats that are never integral, so no int
+    and float share a key of ``texts``), joined from cached texts."""
+    deltas, values = tier
+    return f"[[{','.join(map(texts.__getitem__, deltas))}],[{','.join(map(texts.__getitem__, values))}]]".encode()
 
 
 def fnv1a(text: str) -> int:
@@ -97,44 +115,47 @@ _POWERS = [float(10**k) for k in range(23)]  # exact doubles
 
 
 def _numbers(values: Any, digits: int = 12) -> list[float | int]:
-    """:func:`_number` of every value of a float64 array, computed in numpy (same results, same types).
+    """:func:`_number` of every value of a float64 array, computed in numpy (same results, same types)."""
+    rounded, doubtful, exact = _rounded(values, digits)
+    result: list[float | int] = rounded.tolist()
+    for i, value in zip(doubtful.tolist(), exact, strict=True):
+        result[i] = value
+    return result
+
+
+def _rounded(values: Any, digits: int) -> tuple[Any, Any, list[float | int]]:
+    """:func:`_number` of a float64 array: the rounded doubles, and the positions and values that differ.
 
     A value rounded to ``digits`` significant digits is ``n / 10**s`` (or ``n * 10**-s``) for an integer
     ``n`` of ``digits`` digits: one correctly rounded operation on two exact doubles, so it is the double
     that ``float(f"{value:.{digits}g}")`` parses. ``n`` is the nearest integer to ``value * 10**s``
     (also one rounding); values whose product lies too near a rounding tie or a power of ten, and any
-    other doubtful value (integers, zero, negatives, ``digits`` over 15), go through :func:`_number`.
+    other doubtful value (integers, zero, negatives, ``digits`` over 15), go through :func:`_number`,
+    whose results (ints among them) are returned apart: ``(doubles, positions, values at those positions)``.
     """
     import numpy as np
 
     values = np.asarray(values, dtype=np.float64)
-    if not len(values):
-        return []
-    result: list[float | int]
-    doubtful = np.ones(len(values), dtype=bool)
-    if 1 <= digits <= 15:
-        powers = np.array(_POWERS)
-        with np.errstate(all="ignore"):
-            usable = (values > 0) & np.isfinite(values) & (values != np.floor(values))
-            safe = np.where(usable, values, 1.0)
-            shift = (digits - 1) - np.floor(np.log10(safe)).astype(np.int64)
-            usable &= np.abs(shift) <= 22
-            index = np.clip(np.abs(shift), 0, 22)
-            scaled = np.where(shift >= 0, safe * powers[index], safe / powers[index])
-            nearest = np.rint(scaled)
-            margin = scaled * 1e-12
-            low, high = float(10 ** (digits - 1)), float(10**digits) - 0.5
-            usable &= (scaled > low + margin) & (scaled < high - margin)
-            usable &= np.abs(scaled - np.floor(scaled) - 0.5) > margin
-            rounded = np.where(shift >= 0, nearest / powers[index], nearest * powers[index])
-            usable &= rounded != np.floor(rounded)  # integral results become ints: left to _number
-        result = np.where(usable, rounded, values).tolist()
-        doubtful = ~usable
-    else:
-        result = values.tolist()
-    for i in np.flatnonzero(doubtful).tolist():
-        result[i] = _number(result[i], digits)
-    return result
+    if not (1 <= digits <= 15):
+        doubtful = np.arange(len(values))
+        return values, doubtful, [_number(v, digits) for v in values.tolist()]
+    powers = np.array(_POWERS)
+    with np.errstate(all="ignore"):
+        usable = (values > 0) & np.isfinite(values) & (values != np.floor(values))
+        safe = np.where(usable, values, 1.0)
+        shift = (digits - 1) - np.floor(np.log10(safe)).astype(np.int64)
+        usable &= np.abs(shift) <= 22
+        index = np.clip(np.abs(shift), 0, 22)
+        scaled = np.where(shift >= 0, safe * powers[index], safe / powers[index])
+        nearest = np.rint(scaled)
+        margin = scaled * 1e-12
+        low, high = float(10 ** (digits - 1)), float(10**digits) - 0.5
+        usable &= (scaled > low + margin) & (scaled < high - margin)
+        usable &= np.abs(scaled - np.floor(scaled) - 0.5) > margin
+        rounded = np.where(shift >= 0, nearest / powers[index], nearest * powers[index])
+        usable &= rounded != np.floor(rounded)  # integral results become ints: left to _number
+    doubtful = np.flatnonzero(~usable)
+    return np.where(usable, rounded, values), doubtful, [_number(v, digits) for v in values[doubtful].tolist()]
 
 
 def _facet_labels() -> dict[str, Any]:
@@ -440,8 +461,8 @@ def columns_of(prepared: list[PreparedCase], vocabulary: list[str] | None = None
     for name in names:
         # 32-bit numbers and counts: half the bytes to store and load (no vocabulary or count comes near 2**31).
         kind = np.int32 if values[name].typecode == "q" else np.float64
-        tables[name] = (np.array([0, *ends[name]], dtype=np.int64), np.array(terms[name], dtype=np.int32),
-                        np.array(values[name], dtype=kind))
+        tables[name] = (np.array([0, *ends[name]], dtype=np.int64), np.array(terms.pop(name), dtype=np.int32),
+                        np.array(values.pop(name), dtype=kind))
     return Columns([p.id for p in prepared], [p.hash for p in prepared], [p.meta for p in prepared],
                    [p.snippet for p in prepared], [p.lengths for p in prepared], list(numbers), tables)
 
@@ -466,50 +487,76 @@ def _postings_of(columns: Columns, digits: int = DIGITS) -> tuple[dict[str, Any]
                 for name in [*WORD_FIELDS, "pairs", "ngrams"]}
     ndocs = max(len(columns.ids), 1)
 
-    def rows(name: str, b: float) -> tuple[Any, Any, Any, Any]:
-        """Case numbers, term numbers, values and the case's length norm of every row of a table."""
+    def rows(name: str, b: float) -> tuple[Any, Any, Any]:
+        """(term, case) keys of a table's rows, their values and the length norm of their case."""
         offsets, terms, values = columns.tables[name]
         norms = np.array([length_norm(lengths.get(name, 0.0), averages[name], b) for lengths in columns.lengths])
         docs = np.repeat(np.arange(len(columns.ids), dtype=np.int64), np.diff(offsets))
-        return docs, terms.astype(np.int64), values, norms[docs] if len(docs) else np.zeros(0)
+        return terms.astype(np.int64) * ndocs + docs, values, norms[docs] if len(docs) else np.zeros(0)
 
-    tables: list[tuple[str, Any, Any]] = []
-    # Words: one value per (term, case), the fields' contributions added in field order.
-    fields = [rows(name, b) for name, (_, b) in WORD_FIELDS.items()]
-    keys = [terms * ndocs + docs for docs, terms, _, _ in fields]
-    unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
-    sums = np.zeros(len(unique))
-    start = 0
-    for (weight, _), (_, _, counts, norms) in zip(WORD_FIELDS.values(), fields, strict=True):
-        stop = start + len(counts)
-        sums[inverse[start:stop]] += weight * counts.astype(np.float64) / norms
-        start = stop
-    tables.append(("w", unique, sums))
-    for kind, name, b in (("p", "pairs", PAIR_B), ("g", "ngrams", NGRAM_B)):
-        docs, terms, weights, norms = rows(name, b)
-        key = terms * ndocs + docs
-        order = np.argsort(key, kind="stable")
-        tables.append((kind, key[order], (weights / norms)[order]))
+    def kinds() -> Iterator[tuple[str, Any, Any]]:
+        """(kind, sorted keys, values) of words, pairs and n-grams, one kind at a time (the peak memory)."""
+        # Words: one value per (term, case), the fields' contributions added in field order.
+        keys, parts = [], []
+        for name, (weight, b) in WORD_FIELDS.items():
+            key, counts, norms = rows(name, b)
+            keys.append(key)
+            parts.append(weight * counts.astype(np.float64) / norms)
+        unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
+        del keys
+        sums = np.zeros(len(unique))
+        start = 0
+        for part in parts:
+            sums[inverse[start:start + len(part)]] += part
+            start += len(part)
+        del parts, inverse
+        yield "w", unique, sums
+        del unique, sums
+        for kind, name, b in (("p", "pairs", PAIR_B), ("g", "ngrams", NGRAM_B)):
+            key, weights, norms = rows(name, b)
+            values = weights / norms
+            order = np.argsort(key, kind="stable")
+            del norms
+            yield kind, key[order], values[order]
+
     vocabulary = columns.vocabulary
     found: dict[str, dict[str, Any]] = defaultdict(dict)
-    for kind, key, values in tables:
-        terms, docs = np.divmod(key, ndocs)
-        first = np.ones(len(terms), dtype=bool)
-        first[1:] = terms[1:] != terms[:-1]
-        deltas = docs.copy()
-        deltas[1:] -= np.where(first[1:], 0, docs[:-1])
-        bounds = [*np.flatnonzero(first).tolist(), len(terms)]
-        delta_list = deltas.tolist()
-        value_list = _numbers(values, digits)
-        for term, a, b in zip(terms[bounds[:-1]].tolist(), bounds, bounds[1:], strict=False):
-            found[vocabulary[term]][kind] = [b - a, delta_list[a:b], value_list[a:b]]
+    floats: dict[float, float] = {}
+    for kind, key, values in kinds():
+        terms = key // ndocs
+        starts = np.flatnonzero(np.concatenate([[True], terms[1:] != terms[:-1]])) if len(terms) else np.zeros(0, np.int64)
+        names = terms[starts].tolist()
+        del terms
+        # The lists of a few terms at a time, each made on its own (not sliced from one list of all):
+        # the numpy temporaries and the lists are the export's peak memory.
+        first = 0
+        while first < len(starts):
+            last = max(first + 1, int(np.searchsorted(starts, starts[first] + POSTINGS_CHUNK)))
+            low, high = int(starts[first]), int(starts[last]) if last < len(starts) else len(key)
+            docs = key[low:high] % ndocs
+            deltas = docs.copy()
+            deltas[1:] -= docs[:-1]
+            bounds = [*(starts[first:last] - low).tolist(), high - low]
+            deltas[bounds[:-1]] = docs[bounds[:-1]]
+            rounded, doubtful, exact = _rounded(values[low:high], digits)
+            # Equal values share one float object (rounded to a few digits, they repeat a lot): memory.
+            distinct, inverse = np.unique(rounded, return_inverse=True)
+            shared = np.array([floats.setdefault(v, v) for v in distinct.tolist()], dtype=object)
+            patches = np.searchsorted(doubtful, bounds).tolist()
+            for t, (a, b) in enumerate(itertools.pairwise(bounds)):
+                value_list = shared[inverse[a:b]].tolist()
+                for j in range(patches[t], patches[t + 1]):
+                    value_list[int(doubtful[j]) - a] = exact[j]
+                found[vocabulary[names[first + t]]][kind] = [b - a, deltas[a:b].tolist(), value_list]
+            first = last
+        del key, values  # before the next kind's arrays are made
     # Written forms of each term, across the corpus.
     _, terms, forms = columns.tables["surfaces"]
     pairs = np.unique(terms.astype(np.int64) * len(vocabulary) + forms) if len(terms) else np.zeros(0, np.int64)
     term_of, form_of = np.divmod(pairs, max(len(vocabulary), 1))
-    first = np.ones(len(term_of), dtype=bool)
-    first[1:] = term_of[1:] != term_of[:-1]
-    bounds = [*np.flatnonzero(first).tolist(), len(term_of)]
+    new_term = np.ones(len(term_of), dtype=bool)
+    new_term[1:] = term_of[1:] != term_of[:-1]
+    bounds = [*np.flatnonzero(new_term).tolist(), len(term_of)]
     form_list = form_of.tolist()
     for term, a, b in zip(term_of[bounds[:-1]].tolist(), bounds, bounds[1:], strict=False):
         entry = found.get(vocabulary[term])
@@ -587,8 +634,7 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
                 tier_deltas = tier_docs.copy()
                 tier_deltas[1:] -= tier_docs[:-1]
                 tiers.append([tier_deltas.tolist(), objects[chosen].tolist()])
-            top = ranked.tolist()
-            entry[kind] = [df, [values[top[0]]] + [values[top[b]] if b < df else 0 for b in cuts[1:]]]
+            entry[kind] = [df, [values[int(ranked[0])]] + [values[int(ranked[b])] if b < df else 0 for b in cuts[1:]]]
             tails.setdefault(term, {})[kind] = tiers
     return tails
 
@@ -597,7 +643,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
                         prepared: list[PreparedCase] | None = None, memo: Memo | None = None,
-                        columns: Columns | None = None) -> dict[str, Any]:
+                        columns: Columns | None = None, previous: Path | None = None) -> dict[str, Any]:
     """Write the browser index of ``cases`` into ``out_dir`` (replaced as a whole when complete).
 
     Args:
@@ -613,10 +659,26 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         memo: where the lexicon's MeCab results are kept between runs (see :class:`Memo`); None runs MeCab.
         columns: the analysed cases as :class:`Columns` in id order, instead of ``prepared`` (a build
             cache keeps them so, and need not load every analysed case).
+        previous: an earlier export whose files may be hard-linked where the bytes are the same (a
+            build cache's copy: nothing may write into its files in place, links share them).
 
     Returns:
         Statistics: ``docs``, ``files``, ``bytes`` and the content ``hash``.
     """
+    # Millions of small lists and no cycles among them: the collector would only walk them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_browser_index(cases, Path(out_dir), url_template, digits, head_postings, inline_postings,
+                                    prepared, memo, columns, previous)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, digits: int, head_postings: int,
+                         inline_postings: int, prepared: list[PreparedCase] | None, memo: Memo | None,
+                         columns: Columns | None, previous: Path | None) -> dict[str, Any]:
     from indexer.search.schema import prepare
 
     ordered = sorted(cases, key=lambda c: c.id)
@@ -636,6 +698,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     entries, averages = _postings_of(columns, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(columns.ids)))
+    texts = _Texts()
     for number, shard in enumerate(shards):
         # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].
         k = 0
@@ -643,7 +706,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
             for kind in sorted(tails.get(term, {})):
                 shard[term][kind].append(k)
                 for tier in tails[term][kind]:
-                    files[f"t/{number}-{k}.json"] = _dump(tier)
+                    files[f"t/{number}-{k}.json"] = _dump_tier(tier, texts)
                     k += 1
         files[f"t/{number}.json"] = _dump(shard)
     lexicon = _lexicon_of(columns, ordered, memo)
@@ -670,28 +733,52 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         "labels": _facet_labels(),
     }
     files["manifest.json"] = _dump(manifest)
-    _write_atomically(Path(out_dir), files)
+    _write_atomically(Path(out_dir), files, previous)
     return {"docs": len(columns.ids), "files": len(files), "bytes": sum(len(b) for b in files.values()),
             "hash": manifest["hash"], "term_shards": term_shards, "lexicon_shards": lexicon_shards}
 
 
-def _write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a sibling folder, then swap it in (a reader never sees half an export)."""
+def _write_atomically(out_dir: Path, files: dict[str, bytes], previous: Path | None = None) -> None:
+    """Write every file into a sibling folder, then swap it in (a reader never sees half an export).
+
+    A file whose bytes equal those of the same file in ``previous`` (an earlier export) is hard-linked
+    from there instead of written: after an edit most files are the same, and a link costs a fraction
+    of a write.
+    """
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     folders: set[Path] = set()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for name, data in files.items():
         path = staging / name
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)
-        path.write_bytes(data)
+        if previous is not None and _same_bytes(previous / name, data):
+            try:
+                os.link(previous / name, path)
+                continue
+            except OSError:
+                pass
+        handle = os.open(path, flags, 0o644)
+        try:
+            os.write(handle, data)
+        finally:
+            os.close(handle)
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     if out_dir.exists():
         os.replace(out_dir, old)
     os.replace(staging, out_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def iter_files(out_dir: Path) -> Iterable[Path]:

@@ -377,6 +377,16 @@ class BuildCache:
         self.stats.corpus_hits.append("export")
         return dict(stats["stats"])
 
+    def latest_export(self) -> Path | None:
+        """The most recently used complete export in the cache (its files may be linked into a new one), or None."""
+        if self.folder is None:
+            return None
+        try:
+            folders = [p for p in (self.folder / "export").iterdir() if (p / _COMPLETE).is_file()]
+        except OSError:
+            return None
+        return max(folders, key=lambda p: (p.stat().st_mtime, p.name), default=None)
+
     def store_export(self, key: str, source: Path, stats: dict[str, Any]) -> None:
         """Copy a finished export into the cache; the marker with its statistics is written last."""
         if self.folder is None:

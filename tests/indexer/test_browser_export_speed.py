@@ -20,7 +20,17 @@ from typing import Any
 import pytest
 
 from indexer import analysis, browser_export
-from indexer.browser_export import _lexicon, _number, _numbers, _postings, _split_tiers, columns_of, write_browser_index
+from indexer.browser_export import (
+    _dump_tier,
+    _lexicon,
+    _number,
+    _numbers,
+    _postings,
+    _split_tiers,
+    _Texts,
+    columns_of,
+    write_browser_index,
+)
 from indexer.loader import load_cases
 from indexer.search.schema import PreparedCase, field_texts, prepare
 from indexer.similar import bag_of, similar_from_bags, similar_from_columns
@@ -158,9 +168,11 @@ def reference_lexicon(prepared: list[PreparedCase], cases: list[Any]) -> dict[st
     return lexicon
 
 
-@pytest.mark.parametrize("digits", [4, 5, 12])
-def test_postings_match_the_reference(analysed: tuple[list[Any], list[PreparedCase]], digits: int) -> None:
+@pytest.mark.parametrize(("digits", "chunk"), [(4, 1_000_000), (4, 7), (4, 1), (5, 50), (12, 1_000_000)])
+def test_postings_match_the_reference(analysed: tuple[list[Any], list[PreparedCase]], digits: int, chunk: int,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     _, prepared = analysed
+    monkeypatch.setattr(browser_export, "POSTINGS_CHUNK", chunk)
     entries, averages = _postings(prepared, digits)
     expected, expected_averages = reference_postings(prepared, digits)
     assert _dump([entries, averages]) == _dump([expected, expected_averages])
@@ -178,6 +190,12 @@ def test_tiers_match_the_reference(analysed: tuple[list[Any], list[PreparedCase]
     assert _dump([entries, tails]) == _dump([expected, expected_tails])
     if inline < 96:
         assert tails  # the fixture has lists long enough to split
+    texts = _Texts()
+    for tiers in tails.values():
+        for tier in itertools.chain.from_iterable(tiers.values()):
+            assert _dump_tier(tier, texts) == _dump(tier).encode()
+    assert _dump_tier([[], []], texts) == b"[[],[]]"
+    assert _dump_tier([[0, 1, 1234567], [0, 1.5, 1e-05, 12, 1e22]], texts) == _dump([[0, 1, 1234567], [0, 1.5, 1e-05, 12, 1e22]]).encode()
 
 
 def test_numbers_round_like_number() -> None:

@@ -748,16 +748,18 @@ def _write_atomically(out_dir: Path, files: dict[str, bytes], previous: Path | N
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    folders: set[Path] = set()
+    folders: set[str] = set()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    into, source = str(staging), str(previous) if previous is not None else None
     for name, data in files.items():
-        path = staging / name
-        if path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
-        if previous is not None and _same_bytes(previous / name, data):
+        path = os.path.join(into, name)  # strings: tens of thousands of files, and Path objects add up
+        folder = os.path.dirname(path)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        if source is not None and _same_bytes(os.path.join(source, name), data):
             try:
-                os.link(previous / name, path)
+                os.link(os.path.join(source, name), path)
                 continue
             except OSError:
                 pass
@@ -773,7 +775,7 @@ def _write_atomically(out_dir: Path, files: dict[str, bytes], previous: Path | N
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
             return handle.read(len(data) + 1) == data

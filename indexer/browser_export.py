@@ -423,11 +423,12 @@ def table_names() -> list[str]:
     return [*WORD_FIELDS, "pairs", "ngrams", "surfaces", "bag"]
 
 
-def columns_of(prepared: list[PreparedCase], vocabulary: list[str] | None = None) -> Columns:
+def columns_of(prepared: Iterable[PreparedCase], vocabulary: list[str] | None = None) -> Columns:
     """The analysed cases as :class:`Columns`, in the order given.
 
     Args:
-        prepared: analysed cases (with their related-cases bags, when they are wanted).
+        prepared: analysed cases (with their related-cases bags, when they are wanted); read once, so
+            a generator need not hold them all at the same time.
         vocabulary: the vocabulary of other columns to extend (so that both can be gathered), if any.
     """
     import numpy as np
@@ -441,7 +442,17 @@ def columns_of(prepared: list[PreparedCase], vocabulary: list[str] | None = None
     terms = {name: array("q") for name in names}
     values: dict[str, array[Any]] = {name: array("q" if name in WORD_FIELDS or name == "surfaces" else "d") for name in names}
     ends: dict[str, list[int]] = {name: [] for name in names}
+    ids: list[str] = []
+    hashes: list[str] = []
+    metas: list[dict[str, Any]] = []
+    snippets: list[str] = []
+    lengths: list[dict[str, float]] = []
     for item in prepared:
+        ids.append(item.id)
+        hashes.append(item.hash)
+        metas.append(item.meta)
+        snippets.append(item.snippet)
+        lengths.append(item.lengths)
         for name in WORD_FIELDS:
             positions = item.fields[name].positions
             terms[name].extend(map(number, positions))
@@ -463,8 +474,7 @@ def columns_of(prepared: list[PreparedCase], vocabulary: list[str] | None = None
         kind = np.int32 if values[name].typecode == "q" else np.float64
         tables[name] = (np.array([0, *ends[name]], dtype=np.int64), np.array(terms.pop(name), dtype=np.int32),
                         np.array(values.pop(name), dtype=kind))
-    return Columns([p.id for p in prepared], [p.hash for p in prepared], [p.meta for p in prepared],
-                   [p.snippet for p in prepared], [p.lengths for p in prepared], list(numbers), tables)
+    return Columns(ids, hashes, metas, snippets, lengths, list(numbers), tables)
 
 
 def _postings(prepared: list[PreparedCase], digits: int = DIGITS) -> tuple[dict[str, Any], dict[str, float]]:
@@ -643,7 +653,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
                         prepared: list[PreparedCase] | None = None, memo: Memo | None = None,
-                        columns: Columns | None = None, previous: Path | None = None) -> dict[str, Any]:
+                        columns: Columns | None = None) -> dict[str, Any]:
     """Write the browser index of ``cases`` into ``out_dir`` (replaced as a whole when complete).
 
     Args:
@@ -659,8 +669,6 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
         memo: where the lexicon's MeCab results are kept between runs (see :class:`Memo`); None runs MeCab.
         columns: the analysed cases as :class:`Columns` in id order, instead of ``prepared`` (a build
             cache keeps them so, and need not load every analysed case).
-        previous: an earlier export whose files may be hard-linked where the bytes are the same (a
-            build cache's copy: nothing may write into its files in place, links share them).
 
     Returns:
         Statistics: ``docs``, ``files``, ``bytes`` and the content ``hash``.
@@ -670,7 +678,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     gc.disable()
     try:
         return _write_browser_index(cases, Path(out_dir), url_template, digits, head_postings, inline_postings,
-                                    prepared, memo, columns, previous)
+                                    prepared, memo, columns)
     finally:
         if collecting:
             gc.enable()
@@ -678,7 +686,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
 
 def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, digits: int, head_postings: int,
                          inline_postings: int, prepared: list[PreparedCase] | None, memo: Memo | None,
-                         columns: Columns | None, previous: Path | None) -> dict[str, Any]:
+                         columns: Columns | None) -> dict[str, Any]:
     from indexer.search.schema import prepare
 
     ordered = sorted(cases, key=lambda c: c.id)
@@ -733,36 +741,25 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
         "labels": _facet_labels(),
     }
     files["manifest.json"] = _dump(manifest)
-    _write_atomically(Path(out_dir), files, previous)
+    _write_atomically(Path(out_dir), files)
     return {"docs": len(columns.ids), "files": len(files), "bytes": sum(len(b) for b in files.values()),
             "hash": manifest["hash"], "term_shards": term_shards, "lexicon_shards": lexicon_shards}
 
 
-def _write_atomically(out_dir: Path, files: dict[str, bytes], previous: Path | None = None) -> None:
-    """Write every file into a sibling folder, then swap it in (a reader never sees half an export).
-
-    A file whose bytes equal those of the same file in ``previous`` (an earlier export) is hard-linked
-    from there instead of written: after an edit most files are the same, and a link costs a fraction
-    of a write.
-    """
+def _write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write every file into a sibling folder, then swap it in (a reader never sees half an export)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     folders: set[str] = set()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    into, source = str(staging), str(previous) if previous is not None else None
+    into = str(staging)
     for name, data in files.items():
         path = os.path.join(into, name)  # strings: tens of thousands of files, and Path objects add up
         folder = os.path.dirname(path)
         if folder not in folders:
             os.makedirs(folder, exist_ok=True)
             folders.add(folder)
-        if source is not None and _same_bytes(os.path.join(source, name), data):
-            try:
-                os.link(os.path.join(source, name), path)
-                continue
-            except OSError:
-                pass
         handle = os.open(path, flags, 0o644)
         try:
             os.write(handle, data)
@@ -773,14 +770,6 @@ def _write_atomically(out_dir: Path, files: dict[str, bytes], previous: Path | N
         os.replace(out_dir, old)
     os.replace(staging, out_dir)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _same_bytes(path: str, data: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(data) + 1) == data
-    except OSError:
-        return False
 
 
 def iter_files(out_dir: Path) -> Iterable[Path]:

@@ -39,7 +39,7 @@ import os
 import pickle
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -312,9 +312,6 @@ class BuildCache:
 
     def analyse(self, cases: Sequence[Case], keys: Sequence[str]) -> list[PreparedCase]:
         """Every case analysed (from the cache, or by MeCab and then stored), with its bag, in input order."""
-        from indexer.search.schema import prepare
-        from indexer.similar import bag_of
-
         result: list[PreparedCase] = []
         shared: dict[float, float] = {}
         # Loading builds many small containers and none of them is garbage: the collector would only
@@ -322,20 +319,27 @@ class BuildCache:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for case, key in zip(cases, keys, strict=True):
-                prepared = self.load_case(key, case.id)
-                if prepared is None:
-                    self.stats.misses += 1
-                    prepared = prepare(case, {})
-                    prepared.bag = bag_of(prepared)
-                    self.store_case(key, prepared)
-                else:
-                    self.stats.hits += 1
-                result.append(_compact(prepared, shared))
+            result.extend(_compact(prepared, shared) for prepared in self.iter_analysed(cases, keys))
         finally:
             if collecting:
                 gc.enable()
         return result
+
+    def iter_analysed(self, cases: Sequence[Case], keys: Sequence[str]) -> Iterator[PreparedCase]:
+        """Like :meth:`analyse`, one case at a time (so that a caller need not hold them all)."""
+        from indexer.search.schema import prepare
+        from indexer.similar import bag_of
+
+        for case, key in zip(cases, keys, strict=True):
+            prepared = self.load_case(key, case.id)
+            if prepared is None:
+                self.stats.misses += 1
+                prepared = prepare(case, {})
+                prepared.bag = bag_of(prepared)
+                self.store_case(key, prepared)
+            else:
+                self.stats.hits += 1
+            yield prepared
 
     # -- corpus-level entries ----------------------------------------------------------------------
 
@@ -376,16 +380,6 @@ class BuildCache:
         _touch(folder)
         self.stats.corpus_hits.append("export")
         return dict(stats["stats"])
-
-    def latest_export(self) -> Path | None:
-        """The most recently used complete export in the cache (its files may be linked into a new one), or None."""
-        if self.folder is None:
-            return None
-        try:
-            folders = [p for p in (self.folder / "export").iterdir() if (p / _COMPLETE).is_file()]
-        except OSError:
-            return None
-        return max(folders, key=lambda p: (p.stat().st_mtime, p.name), default=None)
 
     def store_export(self, key: str, source: Path, stats: dict[str, Any]) -> None:
         """Copy a finished export into the cache; the marker with its statistics is written last."""
@@ -577,12 +571,20 @@ class CorpusAnalysis:
         where = {key: i for i, key in enumerate(stored[0])} if stored is not None else {}
         missing = [i for i, key in enumerate(self.keys) if key not in where]
         self.cache.stats.columns_reused += len(self.keys) - len(missing)
-        if self._prepared is not None:
-            fresh = [self._prepared[i] for i in missing]
-        else:
-            fresh = self.cache.analyse([self.cases[i] for i in missing], [self.keys[i] for i in missing])
         reuse = stored is not None and len(missing) < len(self.keys)
-        new = columns_of(fresh, stored[1].vocabulary if stored is not None and reuse else None)
+        vocabulary = stored[1].vocabulary if stored is not None and reuse else None
+        if self._prepared is not None:
+            new = columns_of([self._prepared[i] for i in missing], vocabulary)
+        else:
+            # One analysed case at a time into the columns: a cold build never holds them all (peak memory).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                new = columns_of(self.cache.iter_analysed([self.cases[i] for i in missing], [self.keys[i] for i in missing]),
+                                 vocabulary)
+            finally:
+                if collecting:
+                    gc.enable()
         if stored is None or not reuse:
             self._columns = new
         else:

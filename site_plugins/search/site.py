@@ -172,7 +172,7 @@ def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, pr
     if stats is None:
         memo = analysis.cache.memo("lexicon")
         stats = write_browser_index(analysis.cases, out, url_template=url_template, columns=analysis.columns(),
-                                    memo=memo, previous=analysis.cache.latest_export())
+                                    memo=memo)
         analysis.cache.store_export(key, out, stats)
         analysis.cache.prune("lexicon", memo.used)
     return stats

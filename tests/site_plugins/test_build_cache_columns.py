@@ -81,28 +81,3 @@ def test_no_folder_stores_no_columns(tmp_path: Path, cases: list[Case]) -> None:
     assert analysis.columns().ids == sorted(c.id for c in cases)
     assert analysis.cache.load_columns() is None
 
-
-def test_an_export_links_the_unchanged_files_of_the_previous_one(tmp_path: Path, cases: list[Case]) -> None:
-    cache = tmp_path / "cache"
-    first = CorpusAnalysis(cases, BuildCache(cache))
-    key = first.export_key("cases/{id}/")
-    stats = write_browser_index(first.cases, tmp_path / "site1", columns=first.columns())
-    first.cache.store_export(key, tmp_path / "site1", stats)
-    previous = BuildCache(cache).latest_export()
-    assert previous == cache / "export" / key
-    before = _files(previous)
-    # A file of the previous export with other bytes of the same length must not be linked.
-    doc = previous / "d" / "0.json"
-    doc.chmod(0o644)
-    doc.write_bytes(doc.read_bytes().replace(b"{", b" ", 1))
-    before["d/0.json"] = doc.read_bytes()
-    edited = _edited(cases)
-    second = CorpusAnalysis(edited, BuildCache(cache))
-    write_browser_index(edited, tmp_path / "site2", columns=second.columns(), previous=previous)
-    write_browser_index(edited, tmp_path / "fresh")
-    assert _files(tmp_path / "site2") == _files(tmp_path / "fresh")
-    assert _files(previous) == before  # nothing written into the previous export
-    linked = [name for name in _files(tmp_path / "site2")
-              if (tmp_path / "site2" / name).stat().st_ino == ((previous / name).stat().st_ino if (previous / name).exists() else -1)]
-    assert "query.json" in linked and "d/2.json" in linked
-    assert "d/0.json" not in linked and "manifest.json" not in linked

@@ -13,10 +13,13 @@ only what it needs::
                        character, so that the browser cuts a query into the index's terms without MeCab
     t/<n>.json         term shards, by the hash of the term (a word and its bigram of the same text share
                        a shard): for word terms, adjacent pairs and character bigrams, document frequency
-                       and either the postings (short lists) or bounds and the number k of the first of
-                       the list's tier files t/<n>-<k>.json, which hold its postings by decreasing term
-                       frequency. The engine reads tiers only until its first results are proven
-                       (``engine.mjs``), so a query downloads a small part of long lists
+                       and either the postings (short lists) or, for a long list, ``[df, bounds, head, k]``:
+                       its first tier (the postings with the largest term frequencies) and the number k
+                       of its next tier file. Tiers hold the postings by decreasing term frequency.
+    t/<n>-<k>.json     the tiers after the head, one file each, then (when there are two or more) one
+                       file with all of them again. The engine reads tiers only until its first results
+                       are proven (``engine.mjs``), so a first query downloads a small part of long
+                       lists; a list read whole costs one request whatever its number of tiers
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
     from indexer.model import Case
     from indexer.search.schema import PreparedCase
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of the files changes (the engine refuses other formats)."""
 
 TERM_SHARD_BYTES = 600
@@ -337,6 +340,33 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
     return tails
 
 
+def _merge(tiers: list[list[Any]]) -> list[list[Any]]:
+    """Tiers (``[deltas, values]``, each in docnum order) as one tier in docnum order."""
+    postings: list[tuple[int, Any]] = []
+    for deltas, values in tiers:
+        postings += zip(itertools.accumulate(deltas), values, strict=True)
+    postings.sort()
+    docs = [doc for doc, _ in postings]
+    return [[doc - previous for doc, previous in zip(docs, [0, *docs[:-1]], strict=True)], [v for _, v in postings]]
+
+
+def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str, list[list[Any]]]]) -> None:
+    """Put the first tier of each long list into its entry, and add one file with all the tiers after it.
+
+    A query reads its lists' heads with the term shards (no round trip of their own). The tiers after
+    the head stay in files of their own, for a first query that proves its results reading little; when
+    at least two remain, a last file holds them all (their postings again, merged), so that a query that
+    reads a list whole asks for one file, not for every tier. The entry becomes ``[df, bounds, head]``
+    (the number of the first tier file is appended when the shards are written).
+    """
+    for term, kinds in tails.items():
+        for kind, tiers in kinds.items():
+            df, bounds = entries[term][kind]
+            entries[term][kind] = [df, bounds, tiers[0]]
+            rest = tiers[1:]
+            kinds[kind] = [*rest, _merge(rest)] if len(rest) >= 2 else rest
+
+
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
@@ -370,6 +400,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     files: dict[str, bytes] = {}
     entries, averages = _postings(prepared, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
+    _inline_heads(entries, tails)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(prepared)))
     for number, shard in enumerate(shards):
         # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].

@@ -8,11 +8,12 @@
 //   const index = await SearchIndex.open(new URL("index/", import.meta.url));
 //   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
 
-export const FORMAT = 2;
+export const FORMAT = 3;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
 const MAX_ROUNDS_WARM = 3;  // the same after the first query
-const MAX_WORK = 400000;  // or cases times lists evaluated while proving
+const MAX_WORK = 400000;  // or cases times lists evaluated while proving (after the first query)
+const MAX_WORK_FIRST = 1600000;  // the same for the first: every list's head is there from the start
 const MAX_LISTS = 256;  // posting lists kept in memory across queries (one array of impacts per case each)
 
 // ------------------------------------------------------------------------------------------ normalisation
@@ -740,13 +741,21 @@ export class SearchIndex {
         const postings = entry && entry[kind];
         const df = postings ? postings[0] : 0;
         const idf = this.scoring.idf(df, this.count);
-        // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, first tier file].
-        const tiered = Boolean(postings) && postings.length === 3 && !Array.isArray(postings[2]);
+        // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, head, k]: its
+        // first tier [deltas, values] and the number k of the file of its second; the other tiers follow,
+        // then, when there are two or more after the head, a file with all of them (`rest`).
+        const tiered = Boolean(postings) && postings.length === 4;
         const bounds = tiered ? postings[1] : [0];
-        const files = bounds.slice(1).map((_, j) => `t/${number}-${postings[2] + j}.json`);
-        const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, next: 0,
+        const files = bounds.slice(1).map((_, j) => (j ? `t/${number}-${postings[3] + j - 1}.json` : null));
+        const rest = files.length > 2 ? `t/${number}-${postings[3] + files.length - 1}.json` : null;
+        const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, rest, next: 0,
                        bound: idf * this.scoring.saturate(bounds[0])};
         if (postings && !tiered) this.addPostings(found, postings[1], postings[2]);
+        if (tiered) {
+          this.addPostings(found, postings[2][0], postings[2][1]);
+          found.next = 1;
+          found.bound = idf * this.scoring.saturate(bounds[1]);
+        }
         return found;
       });
     }
@@ -759,8 +768,24 @@ export class SearchIndex {
   async ensure(list, level) {
     const upto = Math.min(level, list.files.length);
     if (list.next >= upto) return;
-    const tiers = await Promise.all(list.files.slice(0, upto).map(name => this.file(name)));
-    for (let j = list.next; j < upto; j++) this.addPostings(list, tiers[j][0], tiers[j][1]);
+    if (upto === list.files.length && list.rest && upto - list.next >= 2
+        && !list.files.slice(list.next).every(name => this.files.has(name))) {
+      // The whole rest in one request (its postings from tiers already loaded are skipped).
+      const [deltas, values] = await this.file(list.rest);
+      if (list.next >= upto) return;
+      let docnum = 0;
+      for (let i = 0; i < deltas.length; i++) {
+        docnum += deltas[i];
+        if (list.dense[docnum] === 0) { list.dense[docnum] = list.idf * this.scoring.saturate(values[i]); list.docs.push(docnum); }
+      }
+      list.next = upto;
+      list.bound = 0.0;
+      return;
+    }
+    const from = list.next;
+    const tiers = await Promise.all(list.files.slice(from, upto).map(name => this.file(name)));
+    // Another query may have loaded some of them meanwhile (tiers are files, fetched once).
+    for (let j = list.next; j < upto; j++) this.addPostings(list, tiers[j - from][0], tiers[j - from][1]);
     if (upto > list.next) {
       list.next = upto;
       list.bound = list.idf * this.scoring.saturate(list.bounds[upto]);
@@ -914,12 +939,13 @@ export class SearchIndex {
       // Each round costs a download and a pass over the cases seen: when a few do not settle the
       // first results, the scores are flat and reading the lists whole is faster.
       // The first query of a page reads as little as it can; later ones (someone typing, the index
-      // warm) trade bytes for fewer round trips: two tiers a round, and whole lists sooner.
+      // warm) trade bytes for fewer requests, which cost more than bytes in a browser: the lists that
+      // block the proof are read whole (one file each), and every list after a few rounds.
       rounds += 1;
       work += seen.length * lists.length;
       const warm = this.searches > 1;
-      const level = rounds >= (warm ? MAX_ROUNDS_WARM : MAX_ROUNDS) || work >= MAX_WORK ? Infinity : null;
-      const step = warm ? 2 : 1;
+      const level = rounds >= (warm ? MAX_ROUNDS_WARM : MAX_ROUNDS) || work >= (warm ? MAX_WORK : MAX_WORK_FIRST) ? Infinity : null;
+      const step = warm ? Infinity : 1;
       await Promise.all(level ? lists.map(list => this.ensure(list, level)) : [...deeper].map(i => this.ensure(lists[i], lists[i].next + step)));
     }
   }
@@ -1132,9 +1158,9 @@ export class SearchIndex {
             for (const entry of Object.values(data)) {
               for (const kind of ["w", "p", "g"]) {
                 const list = entry[kind];
-                if (!list || list.length !== 3 || Array.isArray(list[2])) continue;
-                for (let j = 0; j + 1 < list[1].length; j++) {
-                  const own = name.replace(".json", `-${list[2] + j}.json`);
+                if (!list || list.length !== 4) continue;
+                for (let j = 0; j + 2 < list[1].length; j++) {  // the tiers, not the file of them all
+                  const own = name.replace(".json", `-${list[3] + j}.json`);
                   if (!this.files.has(own)) todo.push(own);
                 }
               }

@@ -7,7 +7,8 @@ only what it needs::
 
     manifest.json      format, content hash, counts, scoring constants, field averages, facet labels
     query.json         the thesaurus and place names exactly as ``analysis.analyze_query`` uses them
-    th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups)
+    th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups), with the
+                       term-shard entries of their terms and pairs, so that the group costs one request
     facets.json        one column per facet for every case (filters, counts, place/year preferences, sort)
     lx/<n>.json        lexicon shards: normalised surface -> [term, cost], by the hash of the first
                        character, so that the browser cuts a query into the index's terms without MeCab
@@ -367,6 +368,16 @@ def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str,
             kinds[kind] = [*rest, _merge(rest)] if len(rest) >= 2 else rest
 
 
+def _group_file(group: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:
+    """A synonym group's file: its phrases, and the term-shard entries of their terms and pairs (null: none).
+
+    A query that meets the group searches for every phrase: with the entries here it needs no term shard
+    for them (a group like DMO's has some twenty terms, each in a shard of its own).
+    """
+    names = sorted({name for phrase in group for name in [*phrase["terms"], *phrase["pairs"]]})
+    return {"phrases": group, "entries": {name: entries.get(name) for name in names}}
+
+
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
@@ -421,7 +432,7 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     files["facets.json"] = _dump(_facet_columns(prepared))
     files["query.json"] = _dump(query_data())
     for number, group in enumerate(thesaurus_groups()):
-        files[f"th/{number}.json"] = _dump(group)
+        files[f"th/{number}.json"] = _dump(_group_file(group, entries))
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode("utf-8") + b"\x00" + files[name] + b"\x00")

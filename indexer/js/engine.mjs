@@ -632,6 +632,7 @@ export class SearchIndex {
     this.lexicon = new Map();
     this.lexiconShards = new Set();
     this.impactCache = new Map();
+    this.entries = new Map();  // term -> its term-shard entry, from synonym groups' files
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
@@ -714,12 +715,16 @@ export class SearchIndex {
     if (!q.missing.size) return plan;
     const wanted = [...q.missing];
     const groups = await Promise.all(wanted.map(n => this.file(`th/${n}.json`)));
-    wanted.forEach((n, i) => q.loaded.set(n, groups[i]));
+    wanted.forEach((n, i) => {
+      q.loaded.set(n, groups[i].phrases);
+      for (const [term, entry] of Object.entries(groups[i].entries)) this.entries.set(term, entry);
+    });
     return analyzeQuery(text, words, q);
   }
 
   async termEntry(term) {
     const number = fnv1a(term) % this.manifest.shards.terms;
+    if (this.entries.has(term)) return [number, this.entries.get(term)];  // from a synonym group's file
     const shard = await this.file(`t/${number}.json`);
     return Object.hasOwn(shard, term) ? [number, shard[term]] : [number, null];
   }

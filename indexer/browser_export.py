@@ -17,10 +17,10 @@ only what it needs::
                        and either the postings (short lists) or, for a long list, ``[df, bounds, head, k]``:
                        its first tier (the postings with the largest term frequencies) and the number k
                        of its next tier file. Tiers hold the postings by decreasing term frequency.
-    t/<n>-<k>.json     the tiers after the head, one file each, then (when there are two or more) one
-                       file with all of them again. The engine reads tiers only until its first results
-                       are proven (``engine.mjs``), so a first query downloads a small part of long
-                       lists; a list read whole costs one request whatever its number of tiers
+    t/<n>-<k>.json     the tiers after the head, one file each, except the last: its file holds every
+                       posting after the head. The engine reads tiers only until its first results are
+                       proven (``engine.mjs``), so a first query downloads a small part of long lists;
+                       a list read whole costs one request whatever its number of tiers
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -352,12 +352,12 @@ def _merge(tiers: list[list[Any]]) -> list[list[Any]]:
 
 
 def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str, list[list[Any]]]]) -> None:
-    """Put the first tier of each long list into its entry, and add one file with all the tiers after it.
+    """Put the first tier of each long list into its entry; its last file holds all the tiers after it.
 
     A query reads its lists' heads with the term shards (no round trip of their own). The tiers after
-    the head stay in files of their own, for a first query that proves its results reading little; when
-    at least two remain, a last file holds them all (their postings again, merged), so that a query that
-    reads a list whole asks for one file, not for every tier. The entry becomes ``[df, bounds, head]``
+    the head stay in files of their own, for a first query that proves its results reading little,
+    except the last: its file holds every posting after the head (those of the other tiers again), so
+    that a query that reads a list whole asks for one file. The entry becomes ``[df, bounds, head]``
     (the number of the first tier file is appended when the shards are written).
     """
     for term, kinds in tails.items():
@@ -365,7 +365,7 @@ def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str,
             df, bounds = entries[term][kind]
             entries[term][kind] = [df, bounds, tiers[0]]
             rest = tiers[1:]
-            kinds[kind] = [*rest, _merge(rest)] if len(rest) >= 2 else rest
+            kinds[kind] = [*rest[:-1], _merge(rest)] if len(rest) >= 2 else rest
 
 
 def _group_file(group: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:

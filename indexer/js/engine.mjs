@@ -748,12 +748,11 @@ export class SearchIndex {
         const idf = this.scoring.idf(df, this.count);
         // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, head, k]: its
         // first tier [deltas, values] and the number k of the file of its second; the other tiers follow,
-        // then, when there are two or more after the head, a file with all of them (`rest`).
+        // the last file holding every posting after the head.
         const tiered = Boolean(postings) && postings.length === 4;
         const bounds = tiered ? postings[1] : [0];
         const files = bounds.slice(1).map((_, j) => (j ? `t/${number}-${postings[3] + j - 1}.json` : null));
-        const rest = files.length > 2 ? `t/${number}-${postings[3] + files.length - 1}.json` : null;
-        const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, rest, next: 0,
+        const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, next: 0,
                        bound: idf * this.scoring.saturate(bounds[0])};
         if (postings && !tiered) this.addPostings(found, postings[1], postings[2]);
         if (tiered) {
@@ -773,34 +772,22 @@ export class SearchIndex {
   async ensure(list, level) {
     const upto = Math.min(level, list.files.length);
     if (list.next >= upto) return;
-    if (upto === list.files.length && list.rest && upto - list.next >= 2
-        && !list.files.slice(list.next).every(name => this.files.has(name))) {
-      // The whole rest in one request (its postings from tiers already loaded are skipped).
-      const [deltas, values] = await this.file(list.rest);
-      if (list.next >= upto) return;
-      let docnum = 0;
-      for (let i = 0; i < deltas.length; i++) {
-        docnum += deltas[i];
-        if (list.dense[docnum] === 0) { list.dense[docnum] = list.idf * this.scoring.saturate(values[i]); list.docs.push(docnum); }
-      }
-      list.next = upto;
-      list.bound = 0.0;
-      return;
-    }
-    const from = list.next;
+    // To the end: the last file alone, which holds every posting after the head.
+    const from = upto === list.files.length ? upto - 1 : list.next;
     const tiers = await Promise.all(list.files.slice(from, upto).map(name => this.file(name)));
-    // Another query may have loaded some of them meanwhile (tiers are files, fetched once).
-    for (let j = list.next; j < upto; j++) this.addPostings(list, tiers[j - from][0], tiers[j - from][1]);
+    // Postings already loaded (earlier tiers, or another query meanwhile) are skipped.
+    for (const [deltas, values] of tiers) this.addPostings(list, deltas, values, true);
     if (upto > list.next) {
       list.next = upto;
       list.bound = list.idf * this.scoring.saturate(list.bounds[upto]);
     }
   }
 
-  addPostings(list, deltas, values) {
+  addPostings(list, deltas, values, skipLoaded = false) {
     let docnum = 0;
     for (let i = 0; i < deltas.length; i++) {
       docnum += deltas[i];
+      if (skipLoaded && list.dense[docnum] !== 0) continue;  // impacts are never 0
       list.dense[docnum] = list.idf * this.scoring.saturate(values[i]);
       list.docs.push(docnum);
     }
@@ -1164,7 +1151,7 @@ export class SearchIndex {
               for (const kind of ["w", "p", "g"]) {
                 const list = entry[kind];
                 if (!list || list.length !== 4) continue;
-                for (let j = 0; j + 2 < list[1].length; j++) {  // the tiers, not the file of them all
+                for (let j = 0; j + 2 < list[1].length; j++) {
                   const own = name.replace(".json", `-${list[3] + j}.json`);
                   if (!this.files.has(own)) todo.push(own);
                 }

@@ -9,6 +9,9 @@ only what it needs::
     query.json         the thesaurus and place names exactly as ``analysis.analyze_query`` uses them
     th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups), with the
                        term-shard entries of their terms and pairs, so that the group costs one request
+    nw/<n>.json        the term-shard entries of the terms and pairs of the n-th narrower-terms list of
+                       query.json (the narrower terms of 観光 are searched with it: one request, not a
+                       shard each)
     facets.json        one column per facet for every case (filters, counts, place/year preferences, sort)
     lx/<n>.json        lexicon shards: normalised surface -> [term, cost], by the hash of the first
                        character, so that the browser cuts a query into the index's terms without MeCab
@@ -368,14 +371,15 @@ def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str,
             kinds[kind] = [*rest[:-1], _merge(rest)] if len(rest) >= 2 else rest
 
 
-def _group_file(group: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:
-    """A synonym group's file: its phrases, and the term-shard entries of their terms and pairs (null: none).
+def _phrase_entries(phrases: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:
+    """The term-shard entries of the terms and pairs of ``phrases`` (null: not in the index).
 
-    A query that meets the group searches for every phrase: with the entries here it needs no term shard
-    for them (a group like DMO's has some twenty terms, each in a shard of its own).
+    A query that meets a synonym group or a term with narrower terms searches for every phrase: with
+    their entries in one file it needs no term shard for them (DMO's group has some twenty terms, each
+    in a shard of its own).
     """
-    names = sorted({name for phrase in group for name in [*phrase["terms"], *phrase["pairs"]]})
-    return {"phrases": group, "entries": {name: entries.get(name) for name in names}}
+    names = sorted({name for phrase in phrases for name in [*phrase["terms"], *phrase["pairs"]]})
+    return {name: entries.get(name) for name in names}
 
 
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
@@ -430,9 +434,12 @@ def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str =
     for docnum, item in enumerate(prepared):
         files[f"d/{docnum}.json"] = _dump(_document(item))
     files["facets.json"] = _dump(_facet_columns(prepared))
-    files["query.json"] = _dump(query_data())
+    query = query_data()
+    files["query.json"] = _dump(query)
     for number, group in enumerate(thesaurus_groups()):
-        files[f"th/{number}.json"] = _dump(_group_file(group, entries))
+        files[f"th/{number}.json"] = _dump({"phrases": group, "entries": _phrase_entries(group, entries)})
+    for number, (_, phrases) in enumerate(query["thesaurus"]["narrower"]):
+        files[f"nw/{number}.json"] = _dump(_phrase_entries(phrases, entries))
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode("utf-8") + b"\x00" + files[name] + b"\x00")

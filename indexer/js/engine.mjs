@@ -382,6 +382,7 @@ export function prepareQueryData(data) {
     },
     entries: new Map(th.entries.map(([seq, group]) => [key(seq), group])),
     narrower: new Map(th.narrower.map(([seq, seqs]) => [key(seq), seqs])),
+    narrowerFiles: new Map(th.narrower.map(([seq], n) => [key(seq), n])),  // nw/<n>.json
     stopwords: new Set(th.stopwords.map(key)),
     longest: th.longest,
     groupCount: th.groups,
@@ -632,7 +633,7 @@ export class SearchIndex {
     this.lexicon = new Map();
     this.lexiconShards = new Set();
     this.impactCache = new Map();
-    this.entries = new Map();  // term -> its term-shard entry, from synonym groups' files
+    this.entries = new Map();  // term -> its term-shard entry, from the files of synonym groups and narrower terms
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
@@ -712,14 +713,32 @@ export class SearchIndex {
     const words = t => this.words(t, pair => seen.get(pair) === false);
     q.missing.clear();
     const plan = analyzeQuery(text, words, q);
-    if (!q.missing.size) return plan;
+    if (!q.missing.size) {
+      await this.narrowerEntries(plan, q);
+      return plan;
+    }
     const wanted = [...q.missing];
-    const groups = await Promise.all(wanted.map(n => this.file(`th/${n}.json`)));
+    const [groups] = await Promise.all([Promise.all(wanted.map(n => this.file(`th/${n}.json`))), this.narrowerEntries(plan, q)]);
     wanted.forEach((n, i) => {
       q.loaded.set(n, groups[i].phrases);
       for (const [term, entry] of Object.entries(groups[i].entries)) this.entries.set(term, entry);
     });
-    return analyzeQuery(text, words, q);
+    const full = analyzeQuery(text, words, q);
+    await this.narrowerEntries(full, q);  // for narrower terms of the alternatives just loaded, if any
+    return full;
+  }
+
+  /** The term-shard entries of the narrower terms a plan searches for (nw/<n>.json: one file, not a shard each). */
+  async narrowerEntries(plan, q) {
+    const wanted = new Set();
+    for (const unit of plan.units) {
+      for (const terms of [unit.terms, ...unit.alternatives.map(a => a.terms)]) {
+        const n = q.narrowerFiles.get(key(terms));
+        if (n !== undefined) wanted.add(n);
+      }
+    }
+    const files = await Promise.all([...wanted].map(n => this.file(`nw/${n}.json`)));
+    for (const entries of files) for (const [term, entry] of Object.entries(entries)) this.entries.set(term, entry);
   }
 
   async termEntry(term) {
@@ -1136,6 +1155,7 @@ export class SearchIndex {
     for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
     const q = await this.queryData();
     for (let i = 0; i < q.groupCount; i++) names.push(`th/${i}.json`);
+    for (let i = 0; i < q.narrowerFiles.size; i++) names.push(`nw/${i}.json`);
     for (let i = 0; i < this.manifest.shards.terms; i++) names.push(`t/${i}.json`);
     for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
     const todo = names.filter(name => !this.files.has(name));

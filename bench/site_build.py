@@ -108,8 +108,11 @@ NOTES = """Notes:
   every case's content and the code, is copied from the cache. Cache keys cover content and code, so a
   changed case is validated, analysed and rendered again. *one case edited*: a sentence appended to one
   case file, then built with the warm cache (what `mkdocs serve` does after a save). That case is
-  validated, analysed and rendered again, the related lists are recomputed from the cached analysis, and
-  the search export is written again in full (it is not incremental), so this is the slowest cached build.
+  validated, analysed and rendered again; the other cases' analysis comes from the corpus columns of the
+  previous build (one file of flat arrays, `.cache/yokoten/corpus/`), not from one file per case; the
+  related lists are recomputed from them, and the search export is computed and written again in full
+  (postings are normalised by corpus-wide averages that move with every edit), so this is the slowest
+  cached build.
 - *related cases* is `indexer.similar` (the related-cases join, numpy over an inverted index of each
   case's top terms); in a cold build it includes the MeCab analysis of every case (the search export
   then reuses it).
@@ -157,13 +160,15 @@ def report(rows: list[dict[str, Any]]) -> str:
               "|---:|:--|" + "---:|" * len(hooks)]
     for r in rows:
         lines.append(f"| {r['cases']:,} | {r['run']} | " + " | ".join(f"{r['plugin'].get(h, 0.0):.2f}" for h in hooks) + " |")
-    lines += ["", "Build cache use (files validated before, case pages and analysed cases reused; corpus-level entries reused):", "",
-              "| cases | cache | validated files reused | case pages reused | analysed cases reused | analysed by MeCab | corpus entries reused |",
-              "|---:|:--|---:|---:|---:|---:|:--|"]
+    lines += ["", "Build cache use (files validated before, case pages reused, analysed cases loaded one file each or taken from "
+              "the corpus columns of the previous build; corpus-level entries reused):", "",
+              "| cases | cache | validated files reused | case pages reused | analysed cases loaded | analysed cases from columns "
+              "| analysed by MeCab | corpus entries reused |",
+              "|---:|:--|---:|---:|---:|---:|---:|:--|"]
     for r in rows:
         c = r.get("cache") or {}
         lines.append(f"| {r['cases']:,} | {r['run']} | {c.get('validated_hits', 0):,} | {c.get('page_hits', 0):,} | {c.get('hits', 0):,} "
-                     f"| {c.get('misses', 0):,} | {', '.join(sorted(set(c.get('corpus_hits', [])))) or '—'} |")
+                     f"| {c.get('columns_reused', 0):,} | {c.get('misses', 0):,} | {', '.join(sorted(set(c.get('corpus_hits', [])))) or '—'} |")
     lines += ["", "Targets of the site issue, checked on these numbers:", ""]
     for r in rows:
         limit = 60 if r["cases"] <= 1000 else 600

@@ -18,7 +18,7 @@ import itertools
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -110,16 +110,44 @@ def similar_from_stream(stream: Callable[[], Iterable[tuple[str, Mapping[str, fl
         ids.append(case_id)
         term_of.extend(map(vocabulary.__getitem__, bag))
         freq_of.extend(map(float, bag.values()))
+    return _similar(ids, list(vocabulary), np.array(case_of, dtype=np.int64), np.array(term_of, dtype=np.int64),
+                    np.array(freq_of, dtype=np.float64), limit)
+
+
+def similar_from_columns(ids: Sequence[str], vocabulary: Sequence[str], offsets: Any, terms: Any, freqs: Any,
+                         limit: int = 5) -> dict[str, list[str]]:
+    """Like :func:`similar_from_bags`, the bags given as flat arrays (``indexer.browser_export.Columns``).
+
+    Args:
+        ids: case ids.
+        vocabulary: term strings; ``terms`` are numbers into it.
+        offsets: the bag of case ``i`` is rows ``offsets[i]:offsets[i + 1]`` of ``terms`` and ``freqs``.
+        terms: term numbers of every row.
+        freqs: weighted frequencies of every row.
+        limit: most related cases per case.
+    """
+    import numpy as np
+
+    cases = np.repeat(np.arange(len(ids), dtype=np.int64), np.diff(np.asarray(offsets)))
+    used, numbers = np.unique(np.asarray(terms, dtype=np.int64), return_inverse=True)
+    return _similar(list(ids), [vocabulary[t] for t in used.tolist()], cases, numbers.astype(np.int64),
+                    np.asarray(freqs, dtype=np.float64), limit)
+
+
+def _similar(ids: list[str], vocabulary: list[str], case_of: Any, term_of: Any, freq_of: Any, limit: int) -> dict[str, list[str]]:
+    """The join of :func:`similar_from_stream`: rows (case number, term number, frequency) of every bag."""
+    import numpy as np
+
     count = len(ids)
     # Cases as numbers in id order and terms as numbers in term order: ties are then broken by id,
     # and the result does not depend on the order of the cases or of the terms in a bag.
     case_number = np.empty(count, dtype=np.int64)
     case_number[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(count)
     term_rank = np.empty(len(vocabulary), dtype=np.int64)
-    term_rank[np.argsort(np.array(list(vocabulary), dtype=object), kind="stable")] = np.arange(len(vocabulary))
-    cases = case_number[np.frombuffer(case_of, dtype=np.int64)] if count else np.zeros(0, dtype=np.int64)
-    terms = term_rank[np.frombuffer(term_of, dtype=np.int64)] if len(term_of) else np.zeros(0, dtype=np.int64)
-    freqs = np.frombuffer(freq_of, dtype=np.float64) if len(freq_of) else np.zeros(0)
+    term_rank[np.argsort(np.array(vocabulary, dtype=object), kind="stable")] = np.arange(len(vocabulary))
+    cases = case_number[case_of] if count and len(case_of) else np.zeros(0, dtype=np.int64)
+    terms = term_rank[term_of] if len(term_of) else np.zeros(0, dtype=np.int64)
+    freqs = freq_of if len(freq_of) else np.zeros(0)
     order = np.argsort(cases * max(len(vocabulary), 1) + terms)  # (case, term) pairs are unique
     order = order[freqs[order] > 0]
     cases, terms, freqs = cases[order], terms[order], freqs[order]

@@ -5,9 +5,14 @@ Layout of the cache folder (``.cache/yokoten/`` by default, safe to delete at an
     analysis/<kk>/<key>.pickle   one analysed case (:class:`~indexer.search.schema.PreparedCase` and its
                                  related-cases bag) as plain Python values
     pages/<kk>/<key>.json        one rendered case page (its key covers everything the page shows)
+    lexicon/<kk>/<key>.pickle    what MeCab found for the search export's lexicon (function words of a
+                                 sample case, spellings of the corpus's terms, the query vocabulary)
     validated/<kk>/<key>.pickle  one case file's validator issues and checked values (key: its bytes, its
                                  place, today's date and the validator's code; see ``indexer.loader``)
     related/<key>.json           the related-cases lists of a whole corpus
+    corpus/columns.{npz,pickle}  the analysed cases of the latest build as flat arrays with their keys
+                                 (``indexer.browser_export.Columns``): a build after an edit reads this one
+                                 entry and analyses (or loads) only the cases whose key is not in it
     export/<key>/                the browser search export of a whole corpus
 
 A case's key hashes its content (``content_hash``: every indexed value, the analysis and schema
@@ -40,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from indexer.browser_export import Columns
     from indexer.model import Case
     from indexer.search.schema import PreparedCase
 
@@ -243,7 +249,35 @@ class CacheStats:
     misses: int = 0
     page_hits: int = 0
     validated_hits: int = 0
+    columns_reused: int = 0  # analysed cases taken from the stored corpus columns
     corpus_hits: list[str] = field(default_factory=list)
+
+
+class _Memo:
+    """Values under names of the caller's choosing, keyed also by the code that computes them (see ``BuildCache.memo``)."""
+
+    def __init__(self, cache: BuildCache, kind: str, files: tuple[str, ...]) -> None:
+        self.cache, self.kind, self.files = cache, kind, files
+        self.used: list[str] = []  # keys looked up or stored in this build (pruning keeps them)
+
+    def _path(self, key: str) -> tuple[Path, str]:
+        assert self.cache.folder is not None
+        hashed = hashlib.sha256(f"{key}\0{fingerprint(self.files)}".encode()).hexdigest()
+        self.used.append(hashed)
+        return self.cache.folder / self.kind / hashed[:2] / f"{hashed}.pickle", hashed
+
+    def get(self, key: str) -> Any:
+        """The value stored under ``key`` by this code, or None."""
+        if self.cache.folder is None:
+            return None
+        path, hashed = self._path(key)
+        return _load_plain(path, hashed)
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep a value (built-in types only)."""
+        if self.cache.folder is not None:
+            path, hashed = self._path(key)
+            _dump_plain(path, hashed, value)
 
 
 class BuildCache:
@@ -343,6 +377,16 @@ class BuildCache:
         self.stats.corpus_hits.append("export")
         return dict(stats["stats"])
 
+    def latest_export(self) -> Path | None:
+        """The most recently used complete export in the cache (its files may be linked into a new one), or None."""
+        if self.folder is None:
+            return None
+        try:
+            folders = [p for p in (self.folder / "export").iterdir() if (p / _COMPLETE).is_file()]
+        except OSError:
+            return None
+        return max(folders, key=lambda p: (p.stat().st_mtime, p.name), default=None)
+
     def store_export(self, key: str, source: Path, stats: dict[str, Any]) -> None:
         """Copy a finished export into the cache; the marker with its statistics is written last."""
         if self.folder is None:
@@ -370,6 +414,67 @@ class BuildCache:
             else:
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+    # -- the analysed corpus as columns -----------------------------------------------------------
+
+    def load_columns(self) -> tuple[list[str], Columns] | None:
+        """The analysed cases of the last build that stored them, as columns with their case keys; None if none."""
+        from indexer.browser_export import Columns, table_names
+
+        if self.folder is None:
+            return None
+        folder = self.folder / "corpus"
+        try:
+            stored = _load_plain(folder / "columns.pickle", fingerprint(CODE_FILES + EXPORT_FILES))
+            if not isinstance(stored, dict):
+                return None
+            import numpy as np
+
+            with np.load(folder / "columns.npz", allow_pickle=False) as arrays:
+                if arrays["token"].tobytes().decode() != stored["token"]:
+                    return None  # the two files of different builds
+                tables = {name: (arrays[f"{name}.offsets"], arrays[f"{name}.terms"], arrays[f"{name}.values"])
+                          for name in table_names()}
+            keys, count = stored["keys"], len(stored["ids"])
+            columns = Columns(stored["ids"], stored["hashes"], stored["metas"], stored["snippets"], stored["lengths"],
+                              stored["vocabulary"], tables)
+            if not (len(keys) == count and all(len(t[0]) == count + 1 and len(t[1]) == len(t[2]) == t[0][-1]
+                                               for t in tables.values())):
+                return None
+        except Exception:  # any damage to the cached files is a miss
+            return None
+        return keys, columns
+
+    def store_columns(self, keys: Sequence[str], columns: Columns) -> None:
+        """Keep the analysed cases as columns for the next build (one entry: the latest corpus)."""
+        if self.folder is None:
+            return
+        import numpy as np
+
+        folder = self.folder / "corpus"
+        token = os.urandom(16).hex()  # ties the two files of one write together
+        arrays: dict[str, Any] = {"token": np.frombuffer(token.encode(), dtype=np.uint8)}
+        for name, (offsets, terms, values) in columns.tables.items():
+            arrays.update({f"{name}.offsets": offsets, f"{name}.terms": terms, f"{name}.values": values})
+        value = {"token": token, "keys": list(keys), "ids": columns.ids, "hashes": columns.hashes, "metas": columns.metas,
+                 "snippets": columns.snippets, "lengths": columns.lengths, "vocabulary": columns.vocabulary}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = folder / f".columns.{os.getpid()}.tmp.npz"
+            np.savez(temporary, **arrays)
+            os.replace(temporary, folder / "columns.npz")
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            return
+        _dump_plain(folder / "columns.pickle", fingerprint(CODE_FILES + EXPORT_FILES), value)
+
+    def memo(self, kind: str, files: tuple[str, ...] = CODE_FILES + EXPORT_FILES) -> _Memo:
+        """A memo (``get``/``put`` by name) in ``<kind>/``, its entries keyed also by the fingerprint of ``files``.
+
+        The browser export keeps its lexicon's MeCab results in one (``indexer.browser_export.Memo``).
+        """
+        return _Memo(self, kind, files)
 
     # -- validated files (``indexer.loader.ValidationMemo``) ----------------------------------------
 
@@ -450,6 +555,7 @@ class CorpusAnalysis:
         self.keys = [case_key(case) for case in self.cases]
         self.ids = [case.id for case in self.cases]
         self._prepared: list[PreparedCase] | None = None
+        self._columns: Columns | None = None
 
     def prepared(self) -> list[PreparedCase]:
         """Every case analysed, in id order."""
@@ -457,16 +563,46 @@ class CorpusAnalysis:
             self._prepared = self.cache.analyse(self.cases, self.keys)
         return self._prepared
 
+    def columns(self) -> Columns:
+        """Every case analysed, as columns in id order: the cases of the last build reused, only the others analysed."""
+        from indexer.browser_export import columns_of
+
+        if self._columns is not None:
+            return self._columns
+        stored = self.cache.load_columns()
+        if stored is not None and stored[0] == self.keys:
+            self.cache.stats.columns_reused += len(self.keys)
+            self._columns = stored[1]
+            return self._columns
+        where = {key: i for i, key in enumerate(stored[0])} if stored is not None else {}
+        missing = [i for i, key in enumerate(self.keys) if key not in where]
+        self.cache.stats.columns_reused += len(self.keys) - len(missing)
+        if self._prepared is not None:
+            fresh = [self._prepared[i] for i in missing]
+        else:
+            fresh = self.cache.analyse([self.cases[i] for i in missing], [self.keys[i] for i in missing])
+        reuse = stored is not None and len(missing) < len(self.keys)
+        new = columns_of(fresh, stored[1].vocabulary if stored is not None and reuse else None)
+        if stored is None or not reuse:
+            self._columns = new
+        else:
+            number = {i: j for j, i in enumerate(missing)}
+            self._columns = new.gather([(stored[1], where[key]) if key in where else (new, number[i])
+                                        for i, key in enumerate(self.keys)])
+        self.cache.store_columns(self.keys, self._columns)
+        return self._columns
+
     def related(self, limit: int) -> dict[str, list[str]]:
         """Up to ``limit`` related case ids per case (``indexer.similar``), from the cache when the corpus is unchanged."""
-        from indexer.similar import similar_from_stream
+        from indexer.similar import similar_from_columns
 
         key = corpus_key("related", self.keys, limit)
         stored = self.cache.load_json("related", key)
         if isinstance(stored, dict) and set(stored) == {c.id for c in self.cases}:
             return {case_id: [str(i) for i in ids] for case_id, ids in stored.items()}
-        prepared = self.prepared()
-        related = similar_from_stream(lambda: ((item.id, item.bag) for item in prepared), limit)
+        columns = self.columns()
+        offsets, terms, freqs = columns.tables["bag"]
+        related = similar_from_columns(columns.ids, columns.vocabulary, offsets, terms, freqs, limit)
         self.cache.store_json("related", key, related)
         return related
 

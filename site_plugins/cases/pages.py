@@ -2,8 +2,8 @@
 
 Every page is a ``File.generated`` (nothing is copied into ``docs/``). Case pages and term pages are
 ``NOT_IN_NAV``: cases are reached through browse pages and search, so the navigation stays small and
-the build stays linear in the number of cases. Facet index pages are ``INCLUDED`` so that mkdocs.yml
-can put them in the navigation.
+the build stays linear in the number of cases. Facet index pages, the case index (``cases/``) and the
+downloads page are ``INCLUDED`` so that mkdocs.yml can put them in the navigation.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 if TYPE_CHECKING:
@@ -24,13 +25,17 @@ if TYPE_CHECKING:
 ASSET_DIR = Path(__file__).parent / "assets"
 ASSETS = ("cases.css", "cases.js")
 ASSET_PREFIX = "assets/yokoten/"
+# Kinds of generated page that may appear in the navigation (the others are reached through links).
+NAV_KINDS = ("facet", "index", "downloads")
+
+log = get_plugin_logger(__name__)
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a generated page shows: a case, a facet index, one term of a facet, or the downloads page."""
+    """What a generated page shows: a case, the case index, a facet index, one term of a facet, or the downloads page."""
 
-    kind: str  # case, facet, term, downloads
+    kind: str  # case, index, facet, term, downloads
     key: str = ""  # case id or facet id
     term: str = ""  # term id for kind == term
 
@@ -45,6 +50,11 @@ class SitePlan:
         self.targets: dict[str, Target] = {}
         for case in corpus.cases:
             self.targets[self.case_uri(case.id)] = Target("case", case.id)
+        if self.index_uri in self.targets:
+            # The validator accepts the id "index"; its page wins, as case content must not disappear.
+            log.warning(f"事例の id「index」のページが {self.index_uri} を使うため、事例一覧のページを作りません。id を変えてください")
+        else:
+            self.targets[self.index_uri] = Target("index")
         for facet in corpus.facets.values():
             self.targets[self.facet_uri(facet.id)] = Target("facet", facet.id)
             for term in facet.terms:
@@ -54,6 +64,11 @@ class SitePlan:
     def case_uri(self, case_id: str) -> str:
         """Source path of a case page."""
         return f"{self.prefix}/{case_id}.md"
+
+    @property
+    def index_uri(self) -> str:
+        """Source path of the case index page (``cases/index.md`` → ``/cases/``)."""
+        return f"{self.prefix}/index.md"
 
     def facet_uri(self, facet_id: str) -> str:
         """Source path of a facet index page (e.g. ``themes/index.md``)."""
@@ -96,7 +111,7 @@ def add_pages(files: Files, config: MkDocsConfig, plan: SitePlan) -> None:
         if uri in files.src_uris:
             del plan.targets[uri]
             continue
-        inclusion = InclusionLevel.INCLUDED if target.kind in ("facet", "downloads") else InclusionLevel.NOT_IN_NAV
+        inclusion = InclusionLevel.INCLUDED if target.kind in NAV_KINDS else InclusionLevel.NOT_IN_NAV
         generated = File.generated(config, uri, content="", inclusion=inclusion)
         if target.kind == "case":
             # e.g. ../cases/26-kyoto/x.md: the edit link opens the real case file, not a generated page.

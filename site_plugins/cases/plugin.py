@@ -144,6 +144,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         if target.kind == "case":
             case = self.corpus.by_id[target.key]
             return case.title, case.summary
+        if target.kind == "index":
+            return "事例一覧", "地方創生の事例の件数と探し方（キーワード検索・テーマ・地域・人口規模など）、最近更新された事例"
         if target.kind == "facet":
             facet = self.corpus.facets[target.key]
             return f"{facet.title}から探す", facet.intro
@@ -168,6 +170,8 @@ class CasesPlugin(BasePlugin[CasesConfig]):
                 content, toc = self.renderer.case_page(self.corpus.by_id[target.key], page.url, page.edit_url)
                 page.toc = get_toc(toc)  # type: ignore[arg-type]
                 return content
+            if target.kind == "index":
+                return self.renderer.index_page(page.url, _search_page_url(config, files))
             if target.kind == "facet":
                 return self.renderer.facet_page(self.corpus.facets[target.key], page.url)
             if target.kind == "term":
@@ -215,3 +219,16 @@ class CasesPlugin(BasePlugin[CasesConfig]):
         if self.config.enabled and self.cases_dir.is_dir():
             server.watch(str(self.cases_dir))
         return server
+
+
+def _search_page_url(config: MkDocsConfig, files: Files) -> str | None:
+    """URL (from the site root) of the yokoten/search page, or None when the site has no such page.
+
+    That plugin adds its page after ours (see its ``on_files``), so it is looked up at render time.
+    """
+    plugin = config.plugins.get("yokoten/search")
+    options = getattr(plugin, "config", None)
+    if options is None or not options.enabled or not options.page_enabled:
+        return None
+    page = files.get_file_from_path(f"{str(options.site_dir).strip('/')}/index.md")
+    return page.url if page is not None else None

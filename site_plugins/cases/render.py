@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import jinja2
 from markupsafe import Markup
@@ -22,8 +23,8 @@ from markupsafe import Markup
 from indexer import reference
 from indexer.model import Case
 from site_plugins.cases import exports, formatting, jsonld, kpi
-from site_plugins.cases.data import Corpus, Facet, Term
-from site_plugins.cases.pages import SitePlan
+from site_plugins.cases.data import Corpus, Facet, Term, recency_key
+from site_plugins.cases.pages import SitePlan, Target
 from site_plugins.cases.safe_markdown import SafeMarkdown, safe_url
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).parent / "templates"
 HOME_BLOCKS = ("summary", "map", "themes", "regions", "programs", "browse", "recent")
+# Cases listed on the case index (/cases/): the newest only, so the page stays small at 10,000 cases.
+INDEX_RECENT = 30
 CHART = {
     "width": kpi.CHART_WIDTH,
     "label_width": kpi.LABEL_WIDTH,
@@ -127,6 +130,13 @@ class Linker:
         """Link to a facet's index page."""
         return self.file(self.plan.facet_uri(facet_id))
 
+    def index(self) -> str | None:
+        """Link to the case index (``/cases/``, generated or hand-written), or None when a case took its place."""
+        uri = self.plan.index_uri
+        if uri not in self.urls or self.plan.targets.get(uri, Target("index")).kind != "index":
+            return None
+        return self.file(uri)
+
     def downloads(self) -> str:
         """Link to the downloads page."""
         return self.file(self.plan.downloads_uri)
@@ -203,6 +213,7 @@ class Renderer:
         self.markdown = SafeMarkdown()
         self.section_ids = {s["label"]: s["id"] for s in reference.vocabulary("sections")}
         self._map: TileMap | None = None
+        self._totals: tuple[int, int] | None = None
         self._rows: dict[tuple[str, str, bool], Markup] = {}
         self._row_macro: Any = None
         # Case pages of earlier builds: used when nothing the page shows has changed (see _page_key).
@@ -217,6 +228,15 @@ class Renderer:
         link = Linker(self.plan, self.urls, page_url)
         contribute = link.file(self.contribute_uri) if self.contribute_uri else link.file("index.md")
         return {"link": link, "corpus": self.corpus, "contribute_url": contribute, "facets": self.corpus.facets}
+
+    @property
+    def totals(self) -> tuple[int, int]:
+        """Number of prefectures and of bodies (municipalities …) with at least one case."""
+        if self._totals is None:
+            bodies = {b.code for c in self.corpus.cases for b in c.bodies}
+            prefs = {p for c in self.corpus.cases for p in c.prefectures}
+            self._totals = (len(prefs), len(bodies))
+        return self._totals
 
     @property
     def map(self) -> TileMap:
@@ -258,7 +278,8 @@ class Renderer:
             sections.append(Section(label, anchor, self.markdown.convert(text)))
         preamble = self.markdown.convert(case.extra_body) if case.extra_body.strip() else None
         kpis = [kpi.kpi_view(item) for item in case.kpis]
-        sources = [{"title": s["title"], "url": s["url"], "href": safe_url(s["url"])} for s in case.sources]
+        # The URL is shown decoded (…/石巻圏DMO, not …/%E7%9F%B3…); the link keeps it as written.
+        sources = [{"title": s["title"], "url": unquote(s["url"]), "href": safe_url(s["url"])} for s in case.sources]
         related = None
         if self.show_related:
             related = [self.corpus.by_id[i] for i in self.corpus.related.get(case.id, [])]
@@ -326,6 +347,24 @@ class Renderer:
             map=self.map if facet.id in ("regions", "prefectures") else None, prefectures_of=prefectures_of,
         )
 
+    def index_page(self, page_url: str, search_url: str | None) -> str:
+        """HTML of the case index (``/cases/``): totals, every way into the cases, the newest cases.
+
+        Args:
+            page_url: the page's own URL (links are made relative to it).
+            search_url: the search page, relative to the site root; None when the site has none.
+        """
+        common = self._common(page_url)
+        link: Linker = common["link"]
+        recent = sorted(self.corpus.cases, key=recency_key)[:INDEX_RECENT]
+        rows = [self._row(case, link, True) for case in recent]
+        pref_count, body_count = self.totals
+        search = None if search_url is None else (link.root + search_url) or "./"
+        return self.env.get_template("index.html").render(
+            **common, recent=recent, rows=rows, limit=INDEX_RECENT, pref_count=pref_count, body_count=body_count,
+            search_url=search, empty_message="事例はまだありません。",
+        )
+
     def downloads_page(self, page_url: str) -> str:
         """HTML of the downloads page, with the CSV columns documented from ``exports.COLUMNS``."""
         common = self._common(page_url)
@@ -343,10 +382,9 @@ class Renderer:
 
     def home_block(self, block: str, page_url: str) -> str:
         """One generated block of the home page (``<!-- yokoten:NAME -->`` in docs/index.md)."""
-        recent = sorted(self.corpus.cases, key=lambda c: (-c.updated.toordinal(), c.id))[: self.home_recent]
-        bodies = {b.code for c in self.corpus.cases for b in c.bodies}
-        prefs = {p for c in self.corpus.cases for p in c.prefectures}
+        recent = sorted(self.corpus.cases, key=recency_key)[: self.home_recent]
+        pref_count, body_count = self.totals
         return self.env.get_template("home.html").render(
             **self._common(page_url), block=block, map=self.map, recent=recent,
-            pref_count=len(prefs), body_count=len(bodies),
+            pref_count=pref_count, body_count=body_count,
         )

@@ -170,8 +170,11 @@ def write_index(config: MkDocsConfig, options: SearchConfig, cases_dir: Path, pr
     key = analysis.export_key(url_template)
     stats = analysis.cache.load_export(key, out)
     if stats is None:
-        stats = write_browser_index(analysis.cases, out, url_template=url_template, prepared=analysis.prepared())
+        memo = analysis.cache.memo("lexicon")
+        stats = write_browser_index(analysis.cases, out, url_template=url_template, columns=analysis.columns(),
+                                    memo=memo, previous=analysis.cache.latest_export())
         analysis.cache.store_export(key, out, stats)
+        analysis.cache.prune("lexicon", memo.used)
     return stats
 
 

@@ -199,6 +199,7 @@ def test_every_internal_link_works(session: Session) -> None:
             else:
                 others.add(target)
     assert len(seen) > 100  # home, 5 cases, every browse page, downloads, docs
+    assert session.base + "cases/" in seen  # the case index (/cases/), linked from the home page and case pages
     for source, target, fragment in fragments:
         assert fragment in ids[target], (source, target, fragment)
     for target in sorted(others):

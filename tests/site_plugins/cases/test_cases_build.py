@@ -342,3 +342,15 @@ def test_mkdocs_serve_rebuilds_when_a_case_changes(tmp_path: Path, kit: Any) -> 
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_not_found_page_is_japanese_and_links_from_the_site_root(site: Path, kit: Any) -> None:
+    page = kit.parse(site / "404.html")
+    assert "ページが見つかりません（404）" in page.text
+    assert "Not found" not in page.text
+    html = (site / "404.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]*)">(?:トップページ|事例一覧)</a>', html)
+    assert links == ["/", "/cases/"]  # served at any path: root-relative, never "//" (another host)
+    for href in links:
+        target = site / href.lstrip("/") / "index.html"
+        assert target.is_file(), href

@@ -7,16 +7,23 @@ only what it needs::
 
     manifest.json      format, content hash, counts, scoring constants, field averages, facet labels
     query.json         the thesaurus and place names exactly as ``analysis.analyze_query`` uses them
-    th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups)
+    th/<n>.json        the phrases of synonym group n (query.json maps term sequences to groups), with the
+                       term-shard entries of their terms and pairs, so that the group costs one request
+    nw/<n>.json        the term-shard entries of the terms and pairs of the n-th narrower-terms list of
+                       query.json (the narrower terms of 観光 are searched with it: one request, not a
+                       shard each)
     facets.json        one column per facet for every case (filters, counts, place/year preferences, sort)
     lx/<n>.json        lexicon shards: normalised surface -> [term, cost], by the hash of the first
                        character, so that the browser cuts a query into the index's terms without MeCab
     t/<n>.json         term shards, by the hash of the term (a word and its bigram of the same text share
                        a shard): for word terms, adjacent pairs and character bigrams, document frequency
-                       and either the postings (short lists) or bounds and the number k of the first of
-                       the list's tier files t/<n>-<k>.json, which hold its postings by decreasing term
-                       frequency. The engine reads tiers only until its first results are proven
-                       (``engine.mjs``), so a query downloads a small part of long lists
+                       and either the postings (short lists) or, for a long list, ``[df, bounds, head, k]``:
+                       its first tier (the postings with the largest term frequencies) and the number k
+                       of its next tier file. Tiers hold the postings by decreasing term frequency.
+    t/<n>-<k>.json     the tiers after the head, one file each, except the last: its file holds every
+                       posting after the head. The engine reads tiers only until its first results are
+                       proven (``engine.mjs``), so a first query downloads a small part of long lists;
+                       a list read whole costs one request whatever its number of tiers
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -49,7 +56,7 @@ if TYPE_CHECKING:
     from indexer.model import Case
     from indexer.search.schema import PreparedCase
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of the files changes (the engine refuses other formats)."""
 
 TERM_SHARD_BYTES = 600
@@ -649,6 +656,44 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
     return tails
 
 
+def _merge(tiers: list[list[Any]]) -> list[list[Any]]:
+    """Tiers (``[deltas, values]``, each in docnum order) as one tier in docnum order."""
+    postings: list[tuple[int, Any]] = []
+    for deltas, values in tiers:
+        postings += zip(itertools.accumulate(deltas), values, strict=True)
+    postings.sort()
+    docs = [doc for doc, _ in postings]
+    return [[doc - previous for doc, previous in zip(docs, [0, *docs[:-1]], strict=True)], [v for _, v in postings]]
+
+
+def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str, list[list[Any]]]]) -> None:
+    """Put the first tier of each long list into its entry; its last file holds all the tiers after it.
+
+    A query reads its lists' heads with the term shards (no round trip of their own). The tiers after
+    the head stay in files of their own, for a first query that proves its results reading little,
+    except the last: its file holds every posting after the head (those of the other tiers again), so
+    that a query that reads a list whole asks for one file. The entry becomes ``[df, bounds, head]``
+    (the number of the first tier file is appended when the shards are written).
+    """
+    for term, kinds in tails.items():
+        for kind, tiers in kinds.items():
+            df, bounds = entries[term][kind]
+            entries[term][kind] = [df, bounds, tiers[0]]
+            rest = tiers[1:]
+            kinds[kind] = [*rest[:-1], _merge(rest)] if len(rest) >= 2 else rest
+
+
+def _phrase_entries(phrases: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:
+    """The term-shard entries of the terms and pairs of ``phrases`` (null: not in the index).
+
+    A query that meets a synonym group or a term with narrower terms searches for every phrase: with
+    their entries in one file it needs no term shard for them (DMO's group has some twenty terms, each
+    in a shard of its own).
+    """
+    names = sorted({name for phrase in phrases for name in [*phrase["terms"], *phrase["pairs"]]})
+    return {name: entries.get(name) for name in names}
+
+
 def write_browser_index(cases: list[Case], out_dir: Path, *, url_template: str = "cases/{id}/",
                         digits: int = DIGITS, head_postings: int = HEAD_POSTINGS,
                         inline_postings: int = INLINE_POSTINGS,
@@ -705,6 +750,7 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
     files: dict[str, bytes] = {}
     entries, averages = _postings_of(columns, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
+    _inline_heads(entries, tails)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(columns.ids)))
     texts = _Texts()
     for number, shard in enumerate(shards):
@@ -724,9 +770,12 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
     for docnum, (case_id, meta, snippet) in enumerate(zip(columns.ids, columns.metas, columns.snippets, strict=True)):
         files[f"d/{docnum}.json"] = _dump(_document_of(case_id, meta, snippet))
     files["facets.json"] = _dump(_facet_columns_of(columns.metas))
-    files["query.json"] = _dump(query_data())
+    query = query_data()
+    files["query.json"] = _dump(query)
     for number, group in enumerate(thesaurus_groups()):
-        files[f"th/{number}.json"] = _dump(group)
+        files[f"th/{number}.json"] = _dump({"phrases": group, "entries": _phrase_entries(group, entries)})
+    for number, (_, phrases) in enumerate(query["thesaurus"]["narrower"]):
+        files[f"nw/{number}.json"] = _dump(_phrase_entries(phrases, entries))
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode("utf-8") + b"\x00" + files[name] + b"\x00")

@@ -8,11 +8,12 @@
 //   const index = await SearchIndex.open(new URL("index/", import.meta.url));
 //   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
 
-export const FORMAT = 2;
+export const FORMAT = 3;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
 const MAX_ROUNDS_WARM = 3;  // the same after the first query
-const MAX_WORK = 400000;  // or cases times lists evaluated while proving
+const MAX_WORK = 400000;  // or cases times lists evaluated while proving (after the first query)
+const MAX_WORK_FIRST = 1600000;  // the same for the first: every list's head is there from the start
 const MAX_LISTS = 256;  // posting lists kept in memory across queries (one array of impacts per case each)
 
 // ------------------------------------------------------------------------------------------ normalisation
@@ -381,6 +382,7 @@ export function prepareQueryData(data) {
     },
     entries: new Map(th.entries.map(([seq, group]) => [key(seq), group])),
     narrower: new Map(th.narrower.map(([seq, seqs]) => [key(seq), seqs])),
+    narrowerFiles: new Map(th.narrower.map(([seq], n) => [key(seq), n])),  // nw/<n>.json
     stopwords: new Set(th.stopwords.map(key)),
     longest: th.longest,
     groupCount: th.groups,
@@ -631,6 +633,7 @@ export class SearchIndex {
     this.lexicon = new Map();
     this.lexiconShards = new Set();
     this.impactCache = new Map();
+    this.entries = new Map();  // term -> its term-shard entry, from the files of synonym groups and narrower terms
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
@@ -710,15 +713,37 @@ export class SearchIndex {
     const words = t => this.words(t, pair => seen.get(pair) === false);
     q.missing.clear();
     const plan = analyzeQuery(text, words, q);
-    if (!q.missing.size) return plan;
+    if (!q.missing.size) {
+      await this.narrowerEntries(plan, q);
+      return plan;
+    }
     const wanted = [...q.missing];
-    const groups = await Promise.all(wanted.map(n => this.file(`th/${n}.json`)));
-    wanted.forEach((n, i) => q.loaded.set(n, groups[i]));
-    return analyzeQuery(text, words, q);
+    const [groups] = await Promise.all([Promise.all(wanted.map(n => this.file(`th/${n}.json`))), this.narrowerEntries(plan, q)]);
+    wanted.forEach((n, i) => {
+      q.loaded.set(n, groups[i].phrases);
+      for (const [term, entry] of Object.entries(groups[i].entries)) this.entries.set(term, entry);
+    });
+    const full = analyzeQuery(text, words, q);
+    await this.narrowerEntries(full, q);  // for narrower terms of the alternatives just loaded, if any
+    return full;
+  }
+
+  /** The term-shard entries of the narrower terms a plan searches for (nw/<n>.json: one file, not a shard each). */
+  async narrowerEntries(plan, q) {
+    const wanted = new Set();
+    for (const unit of plan.units) {
+      for (const terms of [unit.terms, ...unit.alternatives.map(a => a.terms)]) {
+        const n = q.narrowerFiles.get(key(terms));
+        if (n !== undefined) wanted.add(n);
+      }
+    }
+    const files = await Promise.all([...wanted].map(n => this.file(`nw/${n}.json`)));
+    for (const entries of files) for (const [term, entry] of Object.entries(entries)) this.entries.set(term, entry);
   }
 
   async termEntry(term) {
     const number = fnv1a(term) % this.manifest.shards.terms;
+    if (this.entries.has(term)) return [number, this.entries.get(term)];  // from a synonym group's file
     const shard = await this.file(`t/${number}.json`);
     return Object.hasOwn(shard, term) ? [number, shard[term]] : [number, null];
   }
@@ -740,13 +765,20 @@ export class SearchIndex {
         const postings = entry && entry[kind];
         const df = postings ? postings[0] : 0;
         const idf = this.scoring.idf(df, this.count);
-        // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, first tier file].
-        const tiered = Boolean(postings) && postings.length === 3 && !Array.isArray(postings[2]);
+        // A short list is in the shard: [df, deltas, values]; a long one is [df, bounds, head, k]: its
+        // first tier [deltas, values] and the number k of the file of its second; the other tiers follow,
+        // the last file holding every posting after the head.
+        const tiered = Boolean(postings) && postings.length === 4;
         const bounds = tiered ? postings[1] : [0];
-        const files = bounds.slice(1).map((_, j) => `t/${number}-${postings[2] + j}.json`);
+        const files = bounds.slice(1).map((_, j) => (j ? `t/${number}-${postings[3] + j - 1}.json` : null));
         const found = {idf, dense: new Float64Array(this.count), docs: [], bounds, files, next: 0,
                        bound: idf * this.scoring.saturate(bounds[0])};
         if (postings && !tiered) this.addPostings(found, postings[1], postings[2]);
+        if (tiered) {
+          this.addPostings(found, postings[2][0], postings[2][1]);
+          found.next = 1;
+          found.bound = idf * this.scoring.saturate(bounds[1]);
+        }
         return found;
       });
     }
@@ -759,18 +791,22 @@ export class SearchIndex {
   async ensure(list, level) {
     const upto = Math.min(level, list.files.length);
     if (list.next >= upto) return;
-    const tiers = await Promise.all(list.files.slice(0, upto).map(name => this.file(name)));
-    for (let j = list.next; j < upto; j++) this.addPostings(list, tiers[j][0], tiers[j][1]);
+    // To the end: the last file alone, which holds every posting after the head.
+    const from = upto === list.files.length ? upto - 1 : list.next;
+    const tiers = await Promise.all(list.files.slice(from, upto).map(name => this.file(name)));
+    // Postings already loaded (earlier tiers, or another query meanwhile) are skipped.
+    for (const [deltas, values] of tiers) this.addPostings(list, deltas, values, true);
     if (upto > list.next) {
       list.next = upto;
       list.bound = list.idf * this.scoring.saturate(list.bounds[upto]);
     }
   }
 
-  addPostings(list, deltas, values) {
+  addPostings(list, deltas, values, skipLoaded = false) {
     let docnum = 0;
     for (let i = 0; i < deltas.length; i++) {
       docnum += deltas[i];
+      if (skipLoaded && list.dense[docnum] !== 0) continue;  // impacts are never 0
       list.dense[docnum] = list.idf * this.scoring.saturate(values[i]);
       list.docs.push(docnum);
     }
@@ -914,12 +950,13 @@ export class SearchIndex {
       // Each round costs a download and a pass over the cases seen: when a few do not settle the
       // first results, the scores are flat and reading the lists whole is faster.
       // The first query of a page reads as little as it can; later ones (someone typing, the index
-      // warm) trade bytes for fewer round trips: two tiers a round, and whole lists sooner.
+      // warm) trade bytes for fewer requests, which cost more than bytes in a browser: the lists that
+      // block the proof are read whole (one file each), and every list after a few rounds.
       rounds += 1;
       work += seen.length * lists.length;
       const warm = this.searches > 1;
-      const level = rounds >= (warm ? MAX_ROUNDS_WARM : MAX_ROUNDS) || work >= MAX_WORK ? Infinity : null;
-      const step = warm ? 2 : 1;
+      const level = rounds >= (warm ? MAX_ROUNDS_WARM : MAX_ROUNDS) || work >= (warm ? MAX_WORK : MAX_WORK_FIRST) ? Infinity : null;
+      const step = warm ? Infinity : 1;
       await Promise.all(level ? lists.map(list => this.ensure(list, level)) : [...deeper].map(i => this.ensure(lists[i], lists[i].next + step)));
     }
   }
@@ -1118,6 +1155,7 @@ export class SearchIndex {
     for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
     const q = await this.queryData();
     for (let i = 0; i < q.groupCount; i++) names.push(`th/${i}.json`);
+    for (let i = 0; i < q.narrowerFiles.size; i++) names.push(`nw/${i}.json`);
     for (let i = 0; i < this.manifest.shards.terms; i++) names.push(`t/${i}.json`);
     for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
     const todo = names.filter(name => !this.files.has(name));
@@ -1132,9 +1170,9 @@ export class SearchIndex {
             for (const entry of Object.values(data)) {
               for (const kind of ["w", "p", "g"]) {
                 const list = entry[kind];
-                if (!list || list.length !== 3 || Array.isArray(list[2])) continue;
-                for (let j = 0; j + 1 < list[1].length; j++) {
-                  const own = name.replace(".json", `-${list[2] + j}.json`);
+                if (!list || list.length !== 4) continue;
+                for (let j = 0; j + 2 < list[1].length; j++) {
+                  const own = name.replace(".json", `-${list[3] + j}.json`);
                   if (!this.files.has(own)) todo.push(own);
                 }
               }

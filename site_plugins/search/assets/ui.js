@@ -161,6 +161,7 @@ async function suggest(response) {
 }
 
 async function update(push = false) {
+  root.dataset.state = "busy";  // "ready" again once this update (not an earlier one) has drawn everything
   writeURL(push);
   const mine = ++ticket;
   const size = parseInt(root.dataset.pageSize || "20", 10);

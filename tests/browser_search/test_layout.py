@@ -1,0 +1,112 @@
+"""The export's layout for few requests: heads in the shards, a list's tail in one file, phrase entries with their group."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.browser_engine import JS_DIR
+from indexer.browser_export import fnv1a, write_browser_index
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tiny_tiers(project_cases: list, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's cases with tiny tiers, so that many lists are long and have several tiers."""
+    out = tmp_path_factory.mktemp("layout") / "index"
+    write_browser_index(project_cases, out, head_postings=2, inline_postings=2)
+    return out
+
+
+def _read(folder: Path, name: str) -> Any:
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+def _postings(deltas: list[int], values: list[float]) -> dict[int, float]:
+    return dict(zip(itertools.accumulate(deltas), values, strict=True))
+
+
+def test_a_long_lists_last_file_holds_every_posting_after_its_head(tiny_tiers: Path) -> None:
+    manifest = _read(tiny_tiers, "manifest.json")
+    checked = several = 0
+    for number in range(manifest["shards"]["terms"]):
+        for entry in _read(tiny_tiers, f"t/{number}.json").values():
+            for kind in ("w", "p", "g"):
+                postings = entry.get(kind)
+                if not postings or len(postings) != 4:
+                    continue
+                df, bounds, head, k = postings
+                files = [_postings(*_read(tiny_tiers, f"t/{number}-{k + j}.json")) for j in range(len(bounds) - 2)]
+                after_head = files[-1]
+                own_tiers: dict[int, float] = {}
+                for tier in files[:-1]:
+                    own_tiers.update(tier)
+                assert set(own_tiers) <= set(after_head) and all(after_head[d] == v for d, v in own_tiers.items())
+                whole = {**_postings(*head), **after_head}
+                assert len(whole) == df and not set(_postings(*head)) & set(after_head)
+                # Bounds: the largest value after each tier (the last is 0), the first the largest of all.
+                assert bounds[0] == max(whole.values()) and bounds[-1] == 0
+                assert all(v <= bounds[1] for v in after_head.values())
+                checked += 1
+                several += len(files) >= 2
+    assert checked > 100 and several > 10
+
+
+def test_synonym_and_narrower_files_carry_the_entries_of_their_phrases(tiny_tiers: Path) -> None:
+    manifest = _read(tiny_tiers, "manifest.json")
+    query = _read(tiny_tiers, "query.json")
+    shards = manifest["shards"]["terms"]
+
+    def entry(name: str) -> Any:
+        return _read(tiny_tiers, f"t/{fnv1a(name) % shards}.json").get(name)
+
+    found = 0
+    for number in range(query["thesaurus"]["groups"]):
+        group = _read(tiny_tiers, f"th/{number}.json")
+        names = {n for phrase in group["phrases"] for n in [*phrase["terms"], *phrase["pairs"]]}
+        assert set(group["entries"]) == names
+        for name, value in group["entries"].items():
+            assert value == entry(name)
+            found += value is not None
+    for number, (_, phrases) in enumerate(query["thesaurus"]["narrower"]):
+        entries = _read(tiny_tiers, f"nw/{number}.json")
+        assert set(entries) == {n for phrase in phrases for n in [*phrase["terms"], *phrase["pairs"]]}
+        assert all(value == entry(name) for name, value in entries.items())
+    assert found > 20
+
+
+def test_a_list_read_whole_costs_one_request(tiny_tiers: Path) -> None:
+    # The engine's requests, replayed as the bench does: after the first query, lists are read to the
+    # end or not at all, and to the end means the last file only, never tier after tier.
+    script = ROOT / "bench" / "browser_harness" / "replay.mjs"
+    keystrokes = ["移", "移住", "移住 支", "移住 支援", "観光", "観光地域づくり法人", "まちづくり会社", "地域"]
+    payload = json.dumps({"first": "空き家", "keystrokes": keystrokes}, ensure_ascii=False)
+    done = subprocess.run(["node", str(script), (JS_DIR / "engine.mjs").as_uri(), str(tiny_tiers)], input=payload,
+                          capture_output=True, text=True, check=True)
+    runs = json.loads(done.stdout)["keystrokes"]
+    fetched = [name for run in runs for round_ in run["rounds"] for name, _, _ in round_ if "-" in name]
+    last_files: dict[str, bool] = {}  # tier file -> whether it is its list's last
+    for name in fetched:
+        number, k = (int(part) for part in name[2:-5].split("-"))
+        for entry in _read(tiny_tiers, f"t/{number}.json").values():
+            for postings in (entry.get(kind) for kind in ("w", "p", "g")):
+                if postings and len(postings) == 4 and postings[3] <= k < postings[3] + len(postings[1]) - 2:
+                    last_files[name] = k == postings[3] + len(postings[1]) - 3 and len(postings[1]) > 3
+    assert sum(last_files.values()) >= 3, "too few lists with several tiers were read: the test would prove little"
+    assert all(last_files.get(name) or _single_file(tiny_tiers, name) for name in fetched), fetched
+
+
+def _single_file(folder: Path, name: str) -> bool:
+    """Whether the tier file ``name`` is the only file after the head of its list."""
+    number, k = (int(part) for part in name[2:-5].split("-"))
+    for entry in _read(folder, f"t/{number}.json").values():
+        for postings in (entry.get(kind) for kind in ("w", "p", "g")):
+            if postings and len(postings) == 4 and postings[3] == k:
+                return len(postings[1]) == 3
+    return False

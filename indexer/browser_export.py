@@ -747,7 +747,16 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
         prepared = [by_id[case.id] for case in ordered]
     if columns is None:
         columns = columns_of(prepared or [])
-    files: dict[str, bytes] = {}
+    files = _Staging(Path(out_dir))
+    try:
+        return _write_files(files, ordered, columns, url_template, digits, head_postings, inline_postings, memo)
+    except BaseException:
+        files.discard()
+        raise
+
+
+def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_template: str, digits: int,
+                 head_postings: int, inline_postings: int, memo: Memo | None) -> dict[str, Any]:
     entries, averages = _postings_of(columns, digits)
     tails = _split_tiers(entries, inline_postings, head_postings)
     _inline_heads(entries, tails)
@@ -776,13 +785,11 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
         files[f"th/{number}.json"] = _dump({"phrases": group, "entries": _phrase_entries(group, entries)})
     for number, (_, phrases) in enumerate(query["thesaurus"]["narrower"]):
         files[f"nw/{number}.json"] = _dump(_phrase_entries(phrases, entries))
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode("utf-8") + b"\x00" + files[name] + b"\x00")
+    digest = files.digest()
     from indexer.search.schema import SCHEMA_VERSION
 
     manifest = {
-        "format": FORMAT, "hash": digest.hexdigest()[:16], "count": len(columns.ids), "url": url_template,
+        "format": FORMAT, "hash": digest[:16], "count": len(columns.ids), "url": url_template,
         "analysis_version": analysis.ANALYSIS_VERSION, "schema_version": SCHEMA_VERSION,
         "scoring": _scoring_constants(), "averages": {k: _number(v) for k, v in averages.items()},
         "shards": {"terms": term_shards, "lexicon": lexicon_shards}, "head_postings": head_postings,
@@ -790,35 +797,59 @@ def _write_browser_index(cases: list[Case], out_dir: Path, url_template: str, di
         "labels": _facet_labels(),
     }
     files["manifest.json"] = _dump(manifest)
-    _write_atomically(Path(out_dir), files)
-    return {"docs": len(columns.ids), "files": len(files), "bytes": sum(len(b) for b in files.values()),
+    files.commit()
+    return {"docs": len(columns.ids), "files": len(files.sizes), "bytes": sum(files.sizes.values()),
             "hash": manifest["hash"], "term_shards": term_shards, "lexicon_shards": lexicon_shards}
 
 
-def _write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a sibling folder, then swap it in (a reader never sees half an export)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    folders: set[str] = set()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    into = str(staging)
-    for name, data in files.items():
-        path = os.path.join(into, name)  # strings: tens of thousands of files, and Path objects add up
+class _Staging:
+    """The files of an export, each written to a sibling folder as soon as it is made, then swapped in.
+
+    Writing at once keeps the export's bytes (hundreds of MB at 10,000 cases) out of memory; a reader
+    never sees half an export, because the folder replaces the old one only in :meth:`commit`.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.sizes: dict[str, int] = {}
+        self._folders: set[str] = set()
+        self._into = str(self.staging)
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        path = os.path.join(self._into, name)  # strings: tens of thousands of files, and Path objects add up
         folder = os.path.dirname(path)
-        if folder not in folders:
+        if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
-        handle = os.open(path, flags, 0o644)
+            self._folders.add(folder)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         try:
             os.write(handle, data)
         finally:
             os.close(handle)
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+        self.sizes[name] = len(data)
+
+    def digest(self) -> str:
+        """SHA-256 over every file so far, by name: ``name NUL bytes NUL`` each (read back from disk)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.sizes):
+            with open(os.path.join(self._into, name), "rb") as handle:
+                digest.update(name.encode("utf-8") + b"\x00" + handle.read() + b"\x00")
+        return digest.hexdigest()
+
+    def commit(self) -> None:
+        """Put the written folder in place of ``out_dir``."""
+        old = self.out_dir.with_name(f".{self.out_dir.name}.old-{os.getpid()}")
+        if self.out_dir.exists():
+            os.replace(self.out_dir, old)
+        os.replace(self.staging, self.out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove what was written (the export failed)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def iter_files(out_dir: Path) -> Iterable[Path]:

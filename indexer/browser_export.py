@@ -76,6 +76,8 @@ LEXICON_SAMPLE_CASES = 400
 """Cases whose full text is analysed for the function words (particles, symbols) of the lexicon."""
 WORD_COST = 1000
 """Cost of one word in the query segmentation; the browser adds ``ln(total / count) * 100`` per word."""
+TERM_RANGES = 8
+"""Postings are made for this many ranges of term ids, one after another (peak memory at 10,000 cases)."""
 POSTINGS_CHUNK = 1_000_000
 """Postings turned into lists at a time (at least one term's): bounds the numpy temporaries."""
 DIGITS = 4
@@ -504,37 +506,53 @@ def _postings_of(columns: Columns, digits: int = DIGITS) -> tuple[dict[str, Any]
                 for name in [*WORD_FIELDS, "pairs", "ngrams"]}
     ndocs = max(len(columns.ids), 1)
 
-    def rows(name: str, b: float) -> tuple[Any, Any, Any]:
-        """(term, case) keys of a table's rows, their values and the length norm of their case."""
+    def table(name: str, b: float) -> tuple[Any, Any, Any, Any]:
+        """A table's term ids and values per row, the case of each row and the length norm of each case."""
         offsets, terms, values = columns.tables[name]
         norms = np.array([length_norm(lengths.get(name, 0.0), averages[name], b) for lengths in columns.lengths])
-        docs = np.repeat(np.arange(len(columns.ids), dtype=np.int64), np.diff(offsets))
-        return terms.astype(np.int64) * ndocs + docs, values, norms[docs] if len(docs) else np.zeros(0)
+        return terms, values, np.repeat(np.arange(len(columns.ids), dtype=np.int64), np.diff(offsets)), norms
+
+    def rows(rows_of: tuple[Any, Any, Any, Any], low: int, high: int) -> tuple[Any, Any, Any]:
+        """(term, case) keys, values and case length norms of the rows whose term id is in [low, high)."""
+        terms, values, docs, norms = rows_of
+        chosen = (terms >= low) & (terms < high)
+        chosen_docs = docs[chosen]
+        return terms[chosen].astype(np.int64) * ndocs + chosen_docs, values[chosen], norms[chosen_docs]
+
+    # One range of term ids at a time: sorting every row of a kind at once was the build's peak memory.
+    step = max(1, -(-len(columns.vocabulary) // TERM_RANGES))
+    ranges = [(low, low + step) for low in range(0, max(len(columns.vocabulary), 1), step)]
 
     def kinds() -> Iterator[tuple[str, Any, Any]]:
-        """(kind, sorted keys, values) of words, pairs and n-grams, one kind at a time (the peak memory)."""
+        """(kind, sorted keys, values) of words, pairs and n-grams, a range of term ids at a time (peak memory)."""
         # Words: one value per (term, case), the fields' contributions added in field order.
-        keys, parts = [], []
-        for name, (weight, b) in WORD_FIELDS.items():
-            key, counts, norms = rows(name, b)
-            keys.append(key)
-            parts.append(weight * counts.astype(np.float64) / norms)
-        unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
-        del keys
-        sums = np.zeros(len(unique))
-        start = 0
-        for part in parts:
-            sums[inverse[start:start + len(part)]] += part
-            start += len(part)
-        del parts, inverse
-        yield "w", unique, sums
-        del unique, sums
+        fields = [(weight, table(name, b)) for name, (weight, b) in WORD_FIELDS.items()]
+        for low, high in ranges:
+            keys, parts = [], []
+            for weight, rows_of in fields:
+                key, counts, norms = rows(rows_of, low, high)
+                keys.append(key)
+                parts.append(weight * counts.astype(np.float64) / norms)
+            unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_inverse=True)
+            del keys
+            sums = np.zeros(len(unique))
+            start = 0
+            for part in parts:
+                sums[inverse[start:start + len(part)]] += part
+                start += len(part)
+            del parts, inverse
+            yield "w", unique, sums
+            del unique, sums
+        del fields
         for kind, name, b in (("p", "pairs", PAIR_B), ("g", "ngrams", NGRAM_B)):
-            key, weights, norms = rows(name, b)
-            values = weights / norms
-            order = np.argsort(key, kind="stable")
-            del norms
-            yield kind, key[order], values[order]
+            rows_of = table(name, b)
+            for low, high in ranges:
+                key, weights, norms = rows(rows_of, low, high)
+                values = weights / norms
+                order = np.argsort(key, kind="stable")
+                del norms
+                yield kind, key[order], values[order]
+            del rows_of
 
     vocabulary = columns.vocabulary
     found: dict[str, dict[str, Any]] = defaultdict(dict)

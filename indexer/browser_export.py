@@ -600,10 +600,6 @@ def _postings_of(columns: Columns, digits: int = DIGITS) -> tuple[dict[str, Any]
     return {term: found[term] for term in sorted(found)}, averages
 
 
-def _facet_columns(prepared: list[PreparedCase]) -> dict[str, Any]:
-    return _facet_columns_of([item.meta for item in prepared])
-
-
 def _facet_columns_of(metas: list[dict[str, Any]]) -> dict[str, Any]:
     labels = _facet_labels()
     index = {facet: {row[0]: i for i, row in enumerate(rows)} for facet, rows in labels.items()}
@@ -619,10 +615,6 @@ def _facet_columns_of(metas: list[dict[str, Any]]) -> dict[str, Any]:
         columns["span"].append(len(years) - 1)
         columns["updated"].append(int(meta["updated"].replace("-", "")))
     return dict(columns)
-
-
-def _document(item: PreparedCase) -> dict[str, Any]:
-    return _document_of(item.id, item.meta, item.snippet)
 
 
 def _document_of(case_id: str, meta: dict[str, Any], snippet: str) -> dict[str, Any]:

@@ -38,7 +38,8 @@ def browser_index_dir(index_dir: Path | str) -> Path:
     for candidate in candidates:
         if (candidate / "manifest.json").exists():
             return candidate
-    raise BrowserEngineError(f"ブラウザ用の索引がありません: {base}（python -m indexer build で作られます）")
+    raise BrowserEngineError(f"ブラウザ用の索引がありません: {base.as_posix()}（python -m indexer build --index {base.as_posix()} のあとで"
+                             " python -m indexer search --engine browser --json を実行すると作られます）")
 
 
 def search_with_node(query: str, index_dir: Path | str, *, sort: str = "relevance", limit: int = 10,

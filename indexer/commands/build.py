@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
@@ -28,17 +29,15 @@ def _handler(args: argparse.Namespace) -> int:
         print(f"エラー: {exc}", file=sys.stderr)
         return 1
     if args.browser:
-        from indexer.browser_export import write_browser_index
-        from indexer.loader import load_cases
-        from indexer.search.build import current_generation
+        from indexer.search.build import ExportUnavailable, ensure_browser_export
 
-        generation = current_generation(args.index)
-        if generation is None:
-            print(f"エラー: 索引が見つからないため、ブラウザ用の索引を書き出せません: {args.index}", file=sys.stderr)
+        try:
+            export = ensure_browser_export(args.index, messages=io.StringIO() if args.quiet else None)
+        except ExportUnavailable as exc:
+            print(f"エラー: {exc}", file=sys.stderr)
             return 1
-        write_browser_index(load_cases([cases]), generation / "browser")
         if not args.quiet:
-            print(f"ブラウザ用の索引を {(generation / 'browser').as_posix()} に書き出しました")
+            print(f"ブラウザ用の索引は {export.as_posix()} にあります")
     if not args.quiet:
         size = stats.size_bytes / 1_000_000
         print(f"{stats.cases} 件の事例の索引を {args.index} に作りました（{stats.reason}: 追加 {stats.added}、更新 {stats.updated}、"
@@ -55,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--full", action="store_true", help="変更のない事例も含めてすべて作り直す")
     parser.add_argument("--quiet", action="store_true", help="進み具合と結果を表示しない")
     parser.add_argument("--browser", action="store_true",
-                        help="ブラウザ用の索引（サイトの検索と search --engine browser が使う）も索引フォルダの中に書き出す")
+                        help="ブラウザ用の索引（search --engine browser が使う）も書き出す（指定しなくても search --engine browser の初回に作られる）")
     parser.set_defaults(func=_handler)
 
 

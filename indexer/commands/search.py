@@ -124,14 +124,24 @@ def _handler(args: argparse.Namespace) -> int:
 def _browser_handler(args: argparse.Namespace, filters: dict[str, list[str]]) -> int:
     """Run the site's JavaScript engine under Node on the browser export; same JSON as the default engine."""
     from indexer.browser_engine import BrowserEngineError, search_with_node
+    from indexer.issues import CaseError
+    from indexer.search.build import ExportUnavailable, current_generation, ensure_browser_export
 
     if not args.json:
         raise UsageError("--engine browser は --json と一緒に指定してください")
+    index = Path(args.index)
     try:
+        # An index folder gets its export on first use; an export folder itself is used as it is.
+        export = ensure_browser_export(index) if current_generation(index) is not None else index
         options: dict[str, Any] = dict(filters)  # facet filters only; typed loosely for the keyword splat
-        result = search_with_node(args.query, Path(args.index), sort=args.sort, limit=args.limit, **options)
-    except BrowserEngineError as exc:
-        print(f"{exc}（ブラウザ用の索引は python -m indexer build --browser --index {args.index} で作ります）", file=sys.stderr)
+        result = search_with_node(args.query, export, sort=args.sort, limit=args.limit, **options)
+    except (BrowserEngineError, ExportUnavailable) as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except CaseError as exc:
+        for issue in exc.issues:
+            print(issue.format(), file=sys.stderr)
+        print(f"無効な事例が {len(exc.issues)} 件あるため、ブラウザ用の索引を作れませんでした", file=sys.stderr)
         return 1
     print(json.dumps(result, ensure_ascii=False, sort_keys=True))
     return 0
@@ -155,7 +165,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="JSON で出力する")
     parser.add_argument("--explain", action="store_true", help="検索語の解析結果を標準エラーに出力する")
     parser.add_argument("--engine", choices=["whoosh", "browser"], default="whoosh",
-                        help="browser: サイトと同じ JavaScript エンジンを Node で実行する（--json のみ。build --browser が必要）")
+                        help="browser: サイトと同じ JavaScript エンジンを Node で実行する（--json のみ。初回はブラウザ用の索引を作る）")
     parser.set_defaults(func=_handler)
 
 

@@ -4,7 +4,9 @@ Layout of an index directory::
 
     INDEX/CURRENT          name of the live generation (replaced atomically with os.replace)
     INDEX/gen-<stamp>/     one complete index: whoosh files + doctable.json, lexicon.json,
-                           related.json, cases.jsonl (per-case cache), meta.json
+                           related.json, cases.jsonl (per-case cache), meta.json (with the cases
+                           folder it was built from), and browser/ (the browser export, written by
+                           ``build --browser`` or on first use by ``search --engine browser``)
     INDEX/.tmp-<stamp>/    a build in progress (removed by the next build if it was killed)
 
 A build writes a new generation beside the live one and only then points ``CURRENT`` at it, so a
@@ -42,6 +44,10 @@ PROGRESS_MIN = 50  # no progress bar for a handful of cases
 
 class BuildLocked(RuntimeError):
     """Another build holds the index directory."""
+
+
+class ExportUnavailable(RuntimeError):
+    """The browser export of an index cannot be made (no index, or its cases are not where they were)."""
 
 
 @dataclass
@@ -92,10 +98,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 @contextlib.contextmanager
-def _lock(index_dir: Path) -> Iterator[None]:
+def _lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
     with open(index_dir / ".lock", "w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             raise BuildLocked(f"別の build が {index_dir} を更新中です。終わってから実行してください") from None
         try:
@@ -216,7 +222,7 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _write_sidecars(target: Path, stats: BuildStats) -> None:
+def _write_sidecars(target: Path, stats: BuildStats, cases_dir: Path) -> None:
     from whoosh import index as whoosh_index
 
     from indexer.similar import similar_from_stream
@@ -259,7 +265,8 @@ def _write_sidecars(target: Path, stats: BuildStats) -> None:
     write_json(target / "related.json", related)
     schema, analysis_version, weights = _versions(None)
     write_json(target / "meta.json", {"schema_version": schema, "analysis_version": analysis_version,
-                                      "field_weights": weights, "validator": validator_fingerprint(), "cases": stats.cases})
+                                      "field_weights": weights, "validator": validator_fingerprint(), "cases": stats.cases,
+                                      "cases_dir": str(cases_dir.resolve())})
 
 
 def _write_meta(generation: Path, meta: dict[str, Any]) -> None:
@@ -420,7 +427,7 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
                 records.close()
             write_json(target / "cases-index.json", records.index)
             stats.cases = len(seen)
-            _write_sidecars(target, stats)
+            _write_sidecars(target, stats, cases_path)
             final = _swap(index_path, target)
         except _NothingChanged:
             # Every file is byte for byte as indexed: keep the live generation as it is.
@@ -428,9 +435,11 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
             assert previous is not None
             final = previous
             stats.cases, stats.reason = len(seen), "変更なし"
-            if not trusted and old_meta is not None:
-                # Every case passed the current validator: record it, or each later run would validate all again.
-                _write_meta(previous, {**old_meta, "validator": validator_fingerprint()})
+            fresh = {"validator": validator_fingerprint(), "cases_dir": str(cases_path.resolve())}
+            if old_meta is not None and any(old_meta.get(key) != value for key, value in fresh.items()):
+                # Every case passed the current validator: record it, or each later run would validate all
+                # again; and where the cases are now, for the browser export made on first use.
+                _write_meta(previous, {**old_meta, **fresh})
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
@@ -439,3 +448,62 @@ def build_index(cases_dir: Path | str, index_dir: Path | str, *, progress: bool 
     stats.size_bytes = sum(p.stat().st_size for p in final.iterdir() if p.is_file())
     stats.seconds = round(time.perf_counter() - started, 3)
     return stats
+
+
+def ensure_browser_export(index_dir: Path | str, *, messages: IO[str] | None = None) -> Path:
+    """The browser export of the live generation (``<generation>/browser``), written first when missing.
+
+    ``build`` leaves it out unless asked (``--browser``): it takes as long as the index itself and most
+    uses of the index never need it. It is made from the very files the index was built from: the
+    cases folder recorded in ``meta.json``, each file checked against the hash the build recorded.
+
+    Args:
+        index_dir: the index folder.
+        messages: where to say that the export is being made (default: stderr).
+
+    Returns:
+        The export folder.
+
+    Raises:
+        ExportUnavailable: there is no index, or its case files changed or moved since it was built.
+        CaseError: a case no longer passes validation (rules that depend on the date).
+    """
+    index_path = Path(index_dir)
+    out = messages if messages is not None else sys.stderr
+    generation = current_generation(index_path)
+    if generation is None:
+        raise ExportUnavailable(f"索引がありません: {index_path.as_posix()}"
+                                f"（先に python -m indexer build --index {index_path.as_posix()} を実行してください）")
+    if (generation / "browser" / "manifest.json").exists():
+        return generation / "browser"
+    if not os.access(index_path, os.W_OK):
+        raise ExportUnavailable(f"索引フォルダに書き込めないため、ブラウザ用の索引を作れません: {index_path.as_posix()}")
+    with _lock(index_path, wait=True):
+        return _write_export(index_path, out)
+
+
+def _write_export(index_path: Path, out: IO[str]) -> Path:
+    from indexer.browser_export import write_browser_index
+    from indexer.loader import case_files, load_cases
+
+    generation = current_generation(index_path)  # a build may have replaced it while we waited
+    assert generation is not None
+    export = generation / "browser"
+    if (export / "manifest.json").exists():
+        return export
+    meta = read_json(generation / "meta.json") if (generation / "meta.json").exists() else {}
+    recorded_dir = meta.get("cases_dir")
+    if not recorded_dir:
+        raise ExportUnavailable("この索引には事例フォルダの記録がないため、ブラウザ用の索引を作れません。"
+                                f"python -m indexer build --cases 事例フォルダ --index {index_path.as_posix()} を実行してください")
+    cases_path = Path(recorded_dir)
+    recorded = {entry["file"]: entry["raw"] for entry in read_json(generation / "cases-index.json").values()}
+    files = {path.relative_to(cases_path).as_posix(): path for path in case_files([cases_path])} if cases_path.is_dir() else {}
+    if files.keys() != recorded.keys() or any(
+            hashlib.sha256(files[name].read_bytes()).hexdigest() != raw for name, raw in recorded.items()):
+        raise ExportUnavailable(f"索引を作ったあとで事例フォルダ {cases_path.as_posix()} の中身が変わっています。"
+                                f"python -m indexer build --cases {cases_path.as_posix()} --index {index_path.as_posix()} "
+                                "で索引を更新してから検索してください")
+    print(f"ブラウザ用の索引を作っています（{len(files)} 件。この索引では初回だけです）", file=out)
+    write_browser_index(load_cases([cases_path]), export)
+    return export

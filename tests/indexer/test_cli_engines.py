@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import main
+from indexer.search.build import current_generation
 from tests.conftest import VALID_CASE, variant, write_case
 
 
@@ -31,11 +32,51 @@ def test_browser_engine_from_the_cli(corpus: Path, tmp_path: Path, capsys: pytes
     assert whoosh["facets"] == browser["facets"]
 
 
-def test_browser_engine_needs_json_and_an_export(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_browser_engine_needs_json(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
     index = tmp_path / "index"
     assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
     assert main(["search", "空き家", "--index", str(index), "--engine", "browser"]) == 2
     assert "--engine browser は --json と一緒に指定してください" in capsys.readouterr().err
-    assert main(["search", "空き家", "--index", str(index), "--engine", "browser", "--json"]) == 1
-    assert "python -m indexer build --browser" in capsys.readouterr().err
+
+
+def test_plain_build_then_browser_search_makes_the_export_once(corpus: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # `build` then `search --engine browser --json`, as the issue writes them: no --browser needed.
+    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    index = tmp_path / "index"
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    generation = current_generation(index)
+    assert generation is not None and not (generation / "browser").exists()
+    capsys.readouterr()
+    assert main(["search", "サテライトオフィス", "--index", str(index), "--json", "--engine", "browser"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "ブラウザ用の索引を作っています（1 件。この索引では初回だけです）\n"
+    assert [r["id"] for r in json.loads(captured.out)["results"]] == ["kamiyama-satellite-office"]
+    assert (generation / "browser" / "manifest.json").exists()
+    # Made once per generation: the next search says nothing and answers the same.
+    assert main(["search", "サテライトオフィス", "--index", str(index), "--json", "--engine", "browser"]) == 0
+    again = capsys.readouterr()
+    assert again.err == "" and again.out == captured.out
+
+
+def test_browser_search_refuses_an_index_whose_cases_changed(corpus: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # The export must describe the same cases as the whoosh index, or the two engines would disagree.
+    path = write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    index = tmp_path / "index"
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["search", "空き家", "--index", str(index), "--json", "--engine", "browser"]) == 1
+    cases = corpus.resolve().as_posix()
+    assert capsys.readouterr().err == (
+        f"エラー: 索引を作ったあとで事例フォルダ {cases} の中身が変わっています。"
+        f"python -m indexer build --cases {cases} --index {index.as_posix()} で索引を更新してから検索してください\n")
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    assert main(["search", "空き家", "--index", str(index), "--json", "--engine", "browser"]) == 0
+
+
+def test_browser_search_without_an_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "空き家", "--index", str(tmp_path / "none"), "--json", "--engine", "browser"]) == 1
+    assert capsys.readouterr().err.startswith(f"エラー: ブラウザ用の索引がありません: {(tmp_path / 'none').as_posix()}")

@@ -15,12 +15,15 @@ from typing import Any
 
 from site_plugins.cases import formatting
 
-CHART_WIDTH = 640
-LABEL_WIDTH = 150
-VALUE_WIDTH = 110
-BAR_HEIGHT = 18
-ROW_HEIGHT = 28
-TOP = 8
+# The chart has no viewBox: lengths are CSS pixels and bar lengths percentages of the page's width, so
+# its text stays at FONT_SIZE on a phone as on a desktop (a scaled 640-unit chart was 7 px on a phone).
+# Each row is a label line above its bar; the value follows the bar's end.
+BAR_SPAN_PERCENT = 75  # the longest bar; the rest of the width is room for its value
+FONT_SIZE = 13
+LABEL_LINE = 17  # label baseline to bar top
+BAR_HEIGHT = 14
+ROW_HEIGHT = 40
+TOP = 2
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,8 @@ class Bar:
     kind: str  # baseline, target, result
     label: str  # e.g. 実績 2019年度
     value_text: str
-    y: float
-    width: float
+    y: float  # top of the row, px
+    width: float  # percent of the chart's width
 
 
 @dataclass
@@ -46,8 +49,8 @@ class KpiView:
     result_used: str = ""
     rate: float | None = None
     bars: list[Bar] = field(default_factory=list)
-    target_x: float | None = None
-    height: float = 0
+    target_x: float | None = None  # percent of the chart's width
+    height: float = 0  # px
 
     @property
     def rate_text(self) -> str:
@@ -117,11 +120,10 @@ def kpi_view(kpi: dict[str, Any]) -> KpiView:
     for result in sorted(kpi.get("results") or [], key=lambda r: r["year"]):
         rows.append(("result", f"実績 {result['year']}年度", result["value"]))
     scale_max = max((abs(v) for _, _, v in rows), default=0) or 1
-    span = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     for index, (kind, label, value) in enumerate(rows):
-        width = max(value, 0) / scale_max * span
-        view.bars.append(Bar(kind, label, f"{formatting.number(value)}{unit}", TOP + index * ROW_HEIGHT, round(width, 1)))
+        width = max(value, 0) / scale_max * BAR_SPAN_PERCENT
+        view.bars.append(Bar(kind, label, f"{formatting.number(value)}{unit}", TOP + index * ROW_HEIGHT, round(width, 2)))
     if kpi.get("target") and kpi["target"]["value"] >= 0:
-        view.target_x = round(LABEL_WIDTH + kpi["target"]["value"] / scale_max * span, 1)
+        view.target_x = round(kpi["target"]["value"] / scale_max * BAR_SPAN_PERCENT, 2)
     view.height = TOP * 2 + len(rows) * ROW_HEIGHT
     return view

@@ -35,8 +35,8 @@ HOME_BLOCKS = ("summary", "map", "themes", "regions", "programs", "browse", "rec
 # Cases listed on the case index (/cases/): the newest only, so the page stays small at 10,000 cases.
 INDEX_RECENT = 30
 CHART = {
-    "width": kpi.CHART_WIDTH,
-    "label_width": kpi.LABEL_WIDTH,
+    "font_size": kpi.FONT_SIZE,
+    "label_line": kpi.LABEL_LINE,
     "bar_height": kpi.BAR_HEIGHT,
     # Fallback fills for viewers without the site CSS; the stylesheet overrides them (dark mode too).
     "colors": {"baseline": "#9e9e9e", "target": "#ef6c00", "result": "#3f51b5"},

@@ -74,6 +74,10 @@ def test_lists_and_kpis_become_blocks_on_a_phone(browser: Browser, base: str) ->
     assert page.locator(".yk-ways li").count() == 9  # eight facets and the downloads (no search plugin here)
     page.close()
     page = open_page(browser, base, "cases/kamiyama-satellite-office/", 390)
+    # Chart text stays readable: the chart is not a scaled-down desktop drawing.
+    label = page.locator("figure.yk-chart text.yk-chart__label").first
+    assert label.evaluate("e => e.getBoundingClientRect().height") >= 12
+    assert width_of(page, "figure.yk-chart svg") > 0.9 * width_of(page, "article.md-content__inner")
     cell = page.locator(".yk-kpis tbody td").first
     assert cell.evaluate("e => getComputedStyle(e, '::before').content") == '"基準値"'
     assert width_of(page, ".yk-kpis table") > 0.9 * width_of(page, ".yk-kpis")

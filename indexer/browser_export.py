@@ -244,9 +244,11 @@ def _function_words(case: Case) -> list[str]:
 
 
 def _extra_words() -> list[list[str]]:
-    """``[surface, term]`` of every word of the query vocabulary (places, thesaurus, labels, bodies), in order."""
+    """``[surface, term]`` of every word of the query vocabulary (places, thesaurus and its typed spellings,
+    labels, bodies), in order."""
     extra: list[str] = list(analysis.place_names())
     extra += yaml_thesaurus_expressions()
+    extra += typed_spellings()
     for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):
         extra += [str(item["label"]) for item in reference.vocabulary(vocab)]
     extra += [b.name for b in reference.local_governments().values()]
@@ -356,6 +358,15 @@ def _add_variants(counts: dict[str, Counter[str]], term_freq: Counter[str], memo
                 counts[candidate][term] = max(1, term_freq[term] // 4)
     if memo is not None and (changed or len(known) > len(variants)):
         memo.put("variants", variants)  # this corpus's terms only: the entry does not grow with every edit
+
+
+def typed_spellings() -> list[str]:
+    """The ``spellings`` of the thesaurus file: typed forms UniDic unifies with another (see the file)."""
+    import yaml
+
+    with open(analysis.DATA_DIR / "thesaurus.yaml", encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return [str(spelling) for spelling in data.get("spellings", [])]
 
 
 def yaml_thesaurus_expressions() -> list[str]:

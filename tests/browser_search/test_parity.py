@@ -179,3 +179,31 @@ def test_evaluate_command_prints_the_gap(engines: tuple[Path, Path], capsys: pyt
     assert data["ndcg@10_gap"] <= 0.02
     assert main(["evaluate", "--engine", "browser", "--index", str(index), "--cases", str(ROOT / "cases")]) == 0
     assert "whoosh エンジンの nDCG@10" in capsys.readouterr().out
+
+
+def test_typed_spellings_are_cut_as_mecab_cuts_them_where_no_case_writes_them(tmp_path: Path) -> None:
+    # The browser has no MeCab: a spelling no case uses (街づくり where cases write まちづくり) is cut by
+    # the lexicon alone. The thesaurus file's `spellings` put those forms in every export.
+    import subprocess
+
+    from indexer import analysis
+    from indexer.browser_engine import JS_DIR
+    from indexer.browser_export import typed_spellings, write_browser_index
+    from indexer.loader import load_cases
+
+    cases = load_cases([ROOT / "tests" / "fixtures" / "valid" / "cases"])
+    write_browser_index(cases, tmp_path / "export")
+    spellings = typed_spellings()
+    assert "街づくり" in spellings and not any("街づくり" in case.text() for case in cases)
+    script = (f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
+              "import {readFile} from 'node:fs/promises';"
+              f"const index = await SearchIndex.open({json.dumps((tmp_path / 'export').as_uri() + '/')},"
+              " {fetchJSON: async url => JSON.parse(await readFile(new URL(url), 'utf8'))});"
+              "const out = [];"
+              f"for (const q of {json.dumps(spellings, ensure_ascii=False)}) {{"
+              " const plan = await index.plan(q); out.push(plan.units.flatMap(u => u.terms)); }"
+              "process.stdout.write(JSON.stringify(out));")
+    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    browser = json.loads(done.stdout)
+    mecab = [[term for unit in analysis.analyze_query(q).units for term in unit.terms] for q in spellings]
+    assert dict(zip(spellings, browser, strict=True)) == dict(zip(spellings, mecab, strict=True))

@@ -86,6 +86,7 @@ search: {{exclude: true}}
 <select class="yk-search__sort" id="yk-sort" name="sort"><option value="relevance">関連度順</option><option value="newest">新しい順</option></select>
 </form>
 <p class="yk-search__help" id="yk-help">「/」で検索欄へ、↑↓で結果を選び Enter で開きます。条件は URL に残るので、そのまま共有できます。</p>
+<button type="button" class="yk-facets__toggle" id="yk-facets-toggle" aria-controls="yk-facets" aria-expanded="false">絞り込み</button>
 <div class="yk-search__layout">
 <aside class="yk-facets" id="yk-facets" aria-label="絞り込み"></aside>
 <section class="yk-results" aria-label="検索結果">

@@ -136,6 +136,30 @@ def test_each_facet_filters_and_counts(page: tuple[Any, str], site: Path, facet:
     assert _ids(tab) == [r["id"] for r in expected["results"]]
 
 
+def test_on_a_phone_results_come_first_and_filters_wait_behind_a_button(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    tab.set_viewport_size({"width": 390, "height": 844})
+    tab.goto(base + "search/?q=空き家")
+    _ready(tab)
+    # The first result is on the first screen; the filter panel is closed.
+    first = tab.locator("#yk-list .yk-result__link").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] < 844
+    assert not tab.locator("#yk-facets input").first.is_visible()
+    toggle = tab.locator("#yk-facets-toggle")
+    assert toggle.inner_text().startswith("絞り込み") and toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    box = tab.locator("#yk-facets details[data-facet=theme] input").first
+    assert box.is_visible()
+    box.check()
+    tab.wait_for_function("() => location.search.includes('theme=')")
+    _ready(tab)
+    assert toggle.inner_text() == "絞り込み（1 件の条件）"
+    # On a desktop the button is not shown and the filters are.
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    assert not toggle.is_visible() and tab.locator("#yk-facets details[data-facet=theme] input").first.is_visible()
+
+
 def test_url_state_is_restored_and_shareable(page: tuple[Any, str], site: Path) -> None:
     tab, base = page
     tab.goto(base + "search/?q=移住&theme=migration-active-life&region=kyushu-okinawa&sort=newest")

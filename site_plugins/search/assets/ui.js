@@ -69,6 +69,8 @@ function renderFacets(facets) {
   const box = $("yk-facets");
   box.replaceChildren();
   const anyFilter = Object.keys(state.filters).length > 0;
+  const chosen = Object.values(state.filters).reduce((n, values) => n + values.length, 0);
+  $("yk-facets-toggle").textContent = chosen ? `絞り込み（${chosen} 件の条件）` : "絞り込み";
   if (anyFilter) {
     box.append(el("button", {type: "button", class: "yk-facets__clear", text: "絞り込みをすべて外す",
       onclick: () => { state.filters = {}; state.page = 1; update(true); }}));
@@ -227,6 +229,12 @@ async function main() {
   input.addEventListener("input", () => { state.q = input.value; state.page = 1; update(false); });
   sort.addEventListener("change", () => { state.sort = sort.value; state.page = 1; update(true); });
   window.addEventListener("popstate", () => { readURL(); input.value = state.q; sort.value = state.sort; update(false); });
+  const toggle = $("yk-facets-toggle");
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    $("yk-facets").classList.toggle("yk-facets--open", open);
+  });
   keyboard();
   await update(false);
   if (!state.q) input.focus();

@@ -108,26 +108,26 @@ def run_corpus(name: str, cases: list[Any], judged: list[Any] | None, queries: l
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The Markdown table of the results."""
-    head = ("| corpus | engine | KB before first results (mean / max) | requests | cold first query ms | "
-            "warm p50 / p95 ms per keystroke | index MB (gzip) | nDCG@10 |\n|---|---|---|---|---|---|---|---|\n")
+    head = ("| コーパス | エンジン | 最初の結果までの KB（平均 / 最大） | リクエスト数 | 最初の検索（cold）ms | "
+            "打鍵ごとの warm p50 / p95 ms | 索引 MB（gzip） | nDCG@10 |\n|---|---|---|---|---|---|---|---|\n")
     lines = []
     for r in rows:
         score = f"{r['ndcg']:.3f}" if r["ndcg"] is not None else "—"
         lines.append(f"| {r['corpus']} ({r['cases']:,}) | {r['engine']} | {r['first_kb_mean']:.1f} / {r['first_kb_max']:.1f} | "
                      f"{r['first_requests']} | {r['first_ms']:.0f} | {r['p50']:.1f} / {r['p95']:.1f} (n={r['n']}) | "
                      f"{r['index_mb']:.2f} ({r['index_gz_mb']:.2f}) | {score} |")
-    per_query = ["", "KB before first results per first query: "
-                 + "; ".join(f"{r['corpus']} {r['engine']}: " + ", ".join(f"{q} {kb}" for q, kb in r["first_kb"].items())
+    per_query = ["", "最初の検索語ごとの、最初の結果までの KB: "
+                 + "。".join(f"{r['corpus']} {r['engine']}: " + "、".join(f"{q} {kb}" for q, kb in r["first_kb"].items())
                              for r in rows)]
     return head + "\n".join(lines + per_query) + "\n"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--synthetic", type=int, default=0, help="also measure this many synthetic cases")
-    parser.add_argument("--skip-project", action="store_true")
-    parser.add_argument("--queries", type=int, default=40, help="evaluation queries typed for the latency run")
-    parser.add_argument("--engines", default="Yokoten,Material,Pagefind", help="comma-separated engines to measure")
+    parser = argparse.ArgumentParser(description="ブラウザ内検索のベンチマーク: Yokoten・Material の組み込み検索・Pagefind を Chromium で比べます")
+    parser.add_argument("--synthetic", type=int, default=0, help="この件数の合成の事例でも計測します")
+    parser.add_argument("--skip-project", action="store_true", help="プロジェクトの事例（cases/）は計測しません")
+    parser.add_argument("--queries", type=int, default=40, help="応答時間の計測で入力する評価用の検索語の数")
+    parser.add_argument("--engines", default="Yokoten,Material,Pagefind", help="計測するエンジン（コンマ区切り）")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "browser.md"))
     args = parser.parse_args()
     from indexer.loader import load_cases

@@ -101,10 +101,10 @@ def main() -> int:
     import yaml
     from synthetic import generate
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    parser.add_argument("--work", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine.md")
+    parser = argparse.ArgumentParser(description="検索エンジンのベンチマーク: ビルドの時間と最大メモリ、編集後の再ビルド、索引サイズ、検索の応答時間")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="合成コーパスの事例数（複数可）")
+    parser.add_argument("--work", type=Path, help="作業フォルダ（省略時は一時フォルダ）")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine.md", help="結果の Markdown を書くファイル")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="yokoten-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -123,21 +123,22 @@ def main() -> int:
         rows.append(measure(f"synthetic {size:,}", corpus, work, queries, similar=True))
     load_after = os.getloadavg()
     lines = [
-        "# Search engine benchmarks (issue 3)",
+        "# 検索エンジンのベンチマーク（issue 3）",
         "",
-        f"Machine: {platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
-        f"Python {platform.python_version()}. Run: `python bench/engine_bench.py --sizes {' '.join(map(str, args.sizes))}`.",
-        "Synthetic corpora are made-up cases from `bench/synthetic.py` (sentences of the real cases re-mixed), in a temporary folder.",
-        "Peak memory is the maximum RSS of the `indexer build` process (GNU time), MeCab's memory-mapped dictionary included.",
-        f"Latency: `Searcher.search(query, limit=10)` with snippets and facets, {len(queries)} queries (the evaluation set and 16 more);",
-        "cold = first run of each query in a fresh searcher, warm = three further passes.",
-        "The open searcher caches per-term impacts (an LRU of up to 8 million postings), so the warm passes reuse",
-        "what the cold pass read from whoosh; no cache helps the cold column. Vector sums run in numpy.",
-        "Performance changes are checked with `bench/engine_golden.py` (record before, check after: every search output byte for byte).",
-        f"Load average (1/5/15 min) before: {' / '.join(f'{v:.2f}' for v in load_before)}; "
-        f"after: {' / '.join(f'{v:.2f}' for v in load_after)}.",
+        f"計測した機械: {platform.machine()}、{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} コア、"
+        f"Python {platform.python_version()}。実行: `python bench/engine_bench.py --sizes {' '.join(map(str, args.sizes))}`。",
+        "合成コーパスは `bench/synthetic.py` が作る架空の事例（実際の事例の文を混ぜ直したもの）で、一時フォルダに置きます。",
+        "最大メモリは `indexer build` プロセスの最大 RSS（GNU time で計測）で、MeCab がメモリマップする辞書の分も含みます。",
+        f"応答時間: スニペットとファセット付きの `Searcher.search(query, limit=10)`、検索語 {len(queries)} 件（評価用の検索語と、ほかに 16 件）。",
+        "初回（cold）は新しく開いた検索器で各検索語を初めて実行したとき、繰り返し（warm）はその後さらに三巡したときの値です。",
+        "開いた検索器は語ごとのインパクトをキャッシュする（最大 8M 件のポスティングの LRU）ので、warm では cold の回に "
+        "whoosh から読んだものを再利用します。cold の列にはどのキャッシュも効いていません。ベクトルの和は numpy で計算します。",
+        "性能の変更は `bench/engine_golden.py` で確かめます（変更前に記録し、変更後にすべての検索出力がバイト単位で同じかを確認）。",
+        f"ロードアベレージ（1/5/15 分）: 計測前 {' / '.join(f'{v:.2f}' for v in load_before)}、"
+        f"計測後 {' / '.join(f'{v:.2f}' for v in load_after)}。",
         "",
-        "| corpus | cases | build | peak memory | rebuild, nothing changed | rebuild after one edit | index size | query p50 / p95 warm | query p50 / p95 cold | similar_cases() |",
+        "| コーパス | 事例数 | ビルド | 最大メモリ | 再ビルド（変更なし） | 再ビルド（一件編集後） | 索引サイズ "
+        "| 検索 p50 / p95（warm） | 検索 p50 / p95（cold） | similar_cases() |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -145,8 +146,8 @@ def main() -> int:
         lines.append(f"| {row['corpus']} | {row['cases']:,} | {row['build_s']:.1f} s | {row['build_peak_mb']:.0f} MB | "
                      f"{row['noop_rebuild_s']:.1f} s | {row['edit_rebuild_s']:.1f} s | {row['index_mb']:.1f} MB | "
                      f"{row['warm_p50']:.1f} / {row['warm_p95']:.1f} ms | {row['cold_p50']:.1f} / {row['cold_p95']:.1f} ms | {similar} |")
-    lines += ["", "Targets: build of 1,000 cases ≤ 60 s; rebuild after one edit ≤ 3 s; warm p95 ≤ 50 ms at 10,000 cases; "
-              "peak memory of a 10,000-case build ≤ 1 GB.", "", "```json", json.dumps(rows, indent=1, ensure_ascii=False), "```", ""]
+    lines += ["", "目標: 1,000 件のビルド ≤ 60 s、一件編集後の再ビルド ≤ 3 s、10,000 件で warm p95 ≤ 50 ms、"
+              "10,000 件のビルドの最大メモリ ≤ 1 GB。", "", "```json", json.dumps(rows, indent=1, ensure_ascii=False), "```", ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

@@ -86,7 +86,7 @@ def _build(count: int, corpus: Path, cache: Path, site_dir: Path, run: str) -> d
                             capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"build of {count} cases failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{count} 件のビルドに失敗しました:\n{result.stderr[-3000:]}")
     data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     # The machine may be shared: the 1-minute load average before and after says how busy it was.
     data.update(cases=count, run=run, wall=wall, load=(load_before, os.getloadavg()[0]), **_site_stats(site_dir))
@@ -94,34 +94,14 @@ def _build(count: int, corpus: Path, cache: Path, site_dir: Path, run: str) -> d
     return data
 
 
-NOTES = """Notes:
+NOTES = """注:
 
-- *our plugins* is the time inside the hooks of yokoten/cases (measured by the plugin itself, `timings`)
-  plus yokoten/search (`seconds`: its file list, the worker rewrite of every page and the browser search
-  export). The rest is MkDocs and Material (reading pages, Markdown of hand-written pages, theme
-  templates, writing files).
-- *cold*: an empty build cache (`.cache/yokoten/`, here a temporary folder): every file is validated,
-  every case analysed by MeCab once (shared by the related cases and the search export), every page
-  rendered, and the browser search export computed. *warm*: the same build again with the cache of the
-  cold one, as in `mkdocs serve` or repeated builds: unchanged files are not validated again (their
-  issues are replayed), no case is analysed, unchanged case pages are reused, and the export, keyed by
-  every case's content and the code, is copied from the cache. Cache keys cover content and code, so a
-  changed case is validated, analysed and rendered again. *one case edited*: a sentence appended to one
-  case file, then built with the warm cache (what `mkdocs serve` does after a save). That case is
-  validated, analysed and rendered again; the other cases' analysis comes from the corpus columns of the
-  previous build (one file of flat arrays, `.cache/yokoten/corpus/`), not from one file per case; the
-  related lists are recomputed from them, and the search export is computed and written again in full
-  (postings are normalised by corpus-wide averages that move with every edit), so this is the slowest
-  cached build.
-- *related cases* is `indexer.similar` (the related-cases join, numpy over an inverted index of each
-  case's top terms); in a cold build it includes the MeCab analysis of every case (the search export
-  then reuses it).
-- MkDocs and Material themselves take only a few milliseconds per page here, because cases are not in
-  the navigation: the navigation stays a dozen entries however many cases there are.
-- Site size is linear in cases: the case pages are about the same size at both sizes, and browse pages
-  grow with the number of list rows (one row per case per facet value).
-- The machine is shared: the load average before and after each build is shown; a loaded machine makes
-  every number slower.
+- *自前のプラグイン* は、yokoten/cases のフックの中の時間（プラグイン自身が計測した `timings`）と yokoten/search の時間（`seconds`: ファイル一覧、全ページのワーカー用の書き換え、ブラウザ検索用の書き出し）の合計です。残りは MkDocs と Material の時間です（ページの読み込み、手書きのページの Markdown、テーマのテンプレート、ファイルの書き込み）。
+- *cold*: ビルドキャッシュ（`.cache/yokoten/`、ここでは一時フォルダ）が空の状態です。すべてのファイルを検証し、各事例を MeCab で一度だけ解析し（関連する事例と検索用の書き出しで共有）、すべてのページを描画し、ブラウザ検索用の書き出しを計算します。*warm*: cold のビルドのキャッシュを使って同じビルドをもう一度行ったもので、`mkdocs serve` や繰り返しのビルドと同じ状況です。変わっていないファイルは検証し直さず（前回の指摘をそのまま表示）、事例は解析せず、変わっていない事例ページは再利用し、すべての事例の内容とコードをキーにした書き出しはキャッシュからコピーします。キャッシュのキーは内容とコードを含むので、変わった事例は検証・解析・描画し直します。*one case edited*: 事例ファイルの一つに一文を追記し、warm のキャッシュでビルドしたもの（`mkdocs serve` で保存した後の動作）です。その事例は検証・解析・描画し直します。ほかの事例の解析結果は、事例ごとのファイルではなく前回のビルドのコーパス列（フラットな配列をまとめた一つのファイル、`.cache/yokoten/corpus/`）から読みます。関連する事例の一覧はそこから計算し直し、検索用の書き出しは全体を計算して書き直す（ポスティングはコーパス全体の平均で正規化するので、編集のたびに変わる）ため、キャッシュを使うビルドの中では最も遅くなります。
+- *related cases*（関連する事例）は `indexer.similar` の時間です（関連する事例の結合。各事例の上位の語の転置索引に対する numpy の計算）。cold のビルドでは全事例の MeCab による解析を含みます（検索用の書き出しはその結果を再利用します）。
+- MkDocs と Material 自体の時間は、ここではページあたり数ミリ秒です。事例はナビゲーションに入れていないので、事例がいくつあってもナビゲーションは十数項目のままだからです。
+- サイトのサイズは事例数に比例します。事例ページはどちらの規模でもほぼ同じ大きさで、一覧ページはリストの行数（ファセットの値ごとに、事例一件につき一行）に応じて大きくなります。
+- この機械は共用です。各ビルドの前後のロードアベレージを示しています。負荷が高いと、どの値も遅くなります。
 """
 
 
@@ -133,16 +113,16 @@ def report(rows: list[dict[str, Any]]) -> str:
     """The Markdown table of results (for bench/results/site.md)."""
     counts = list(dict.fromkeys(r["cases"] for r in rows))
     lines = [
-        "# Site build: mkdocs-material + yokoten/cases + yokoten/search on synthetic cases",
+        "# サイトのビルド: 合成の事例での mkdocs-material + yokoten/cases + yokoten/search",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
-        "Command: `python -m bench.site_build --cases " + " ".join(str(c) for c in counts) + "`.",
-        "Each build is a full `mkdocs build` of the repository's mkdocs.yml in a fresh process; cases come from "
-        "`bench/site_synthetic.py` (fixed seed; 1,500–3,000 characters of body, 0–3 KPIs, a tenth joint cases). "
-        "Each corpus is built cold (empty build cache), then warm (the cache of the cold build), then after one case is edited.",
+        f"計測した機械: {platform.machine()}、{os.cpu_count()} CPU、Python {platform.python_version()}。"
+        "コマンド: `python -m bench.site_build --cases " + " ".join(str(c) for c in counts) + "`。",
+        "どのビルドも、リポジトリの mkdocs.yml による `mkdocs build` 全体を新しいプロセスで実行したものです。事例は "
+        "`bench/site_synthetic.py` が作ります（シード固定。本文 1,500–3,000 字、KPI 0–3 個、一割は共同の事例）。"
+        "各コーパスを cold（ビルドキャッシュが空）、warm（cold のビルドのキャッシュを使う）、one case edited（事例を一件編集した後）の順にビルドします。",
         "",
-        "| cases | cache | build (s) | peak memory (MB) | site (MB) | site per case (KB) | HTML pages | case page mean / max (KB) "
-        "| browse pages (MB) | largest page (KB) | yokoten/cases (s) | yokoten/search (s) | our plugins' share | load avg before / after |",
+        "| 事例数 | キャッシュ | ビルド (s) | 最大メモリ (MB) | サイト (MB) | 事例あたりのサイト (KB) | HTML ページ数 | 事例ページ 平均 / 最大 (KB) "
+        "| 一覧ページ (MB) | 最大のページ (KB) | yokoten/cases (s) | yokoten/search (s) | 自前のプラグインの割合 | ロード 前 / 後 |",
         "|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -155,30 +135,30 @@ def report(rows: list[dict[str, Any]]) -> str:
             f"| {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
         )
     hooks = sorted({hook for r in rows for hook in r["plugin"]})
-    lines += ["", "Time inside our plugins, by hook (s):", "",
-              "| cases | cache | " + " | ".join(hooks) + " |",
+    lines += ["", "自前のプラグインの中の時間、フックごと (s):", "",
+              "| 事例数 | キャッシュ | " + " | ".join(hooks) + " |",
               "|---:|:--|" + "---:|" * len(hooks)]
     for r in rows:
         lines.append(f"| {r['cases']:,} | {r['run']} | " + " | ".join(f"{r['plugin'].get(h, 0.0):.2f}" for h in hooks) + " |")
-    lines += ["", "Build cache use (files validated before, case pages reused, analysed cases loaded one file each or taken from "
-              "the corpus columns of the previous build; corpus-level entries reused):", "",
-              "| cases | cache | validated files reused | case pages reused | analysed cases loaded | analysed cases from columns "
-              "| analysed by MeCab | corpus entries reused |",
+    lines += ["", "ビルドキャッシュの利用（検証結果を再利用したファイル、再利用した事例ページ、解析済みの事例を一件ずつファイルから読んだ数と"
+              "前回のビルドのコーパス列から取った数、再利用したコーパス単位の項目）:", "",
+              "| 事例数 | キャッシュ | 検証を再利用したファイル | 再利用した事例ページ | ファイルから読んだ解析済みの事例 | 列から取った解析済みの事例 "
+              "| MeCab で解析した事例 | 再利用したコーパスの項目 |",
               "|---:|:--|---:|---:|---:|---:|---:|:--|"]
     for r in rows:
         c = r.get("cache") or {}
         lines.append(f"| {r['cases']:,} | {r['run']} | {c.get('validated_hits', 0):,} | {c.get('page_hits', 0):,} | {c.get('hits', 0):,} "
                      f"| {c.get('columns_reused', 0):,} | {c.get('misses', 0):,} | {', '.join(sorted(set(c.get('corpus_hits', [])))) or '—'} |")
-    lines += ["", "Targets of the site issue, checked on these numbers:", ""]
+    lines += ["", "サイトの issue の目標を、この値で確かめた結果:", ""]
     for r in rows:
         limit = 60 if r["cases"] <= 1000 else 600
         checks = [
-            (f"build ≤ {limit} s", r["total"] <= limit),
-            ("case page ≤ 60 KB", r["case_page_kb_max"] <= 60),
-            ("peak memory ≤ 2 GB", r["peak_mb"] <= 2048),
-            ("our plugins ≤ 30% of build time", _ours(r) / r["total"] <= 0.30),
+            (f"ビルド ≤ {limit} s", r["total"] <= limit),
+            ("事例ページ ≤ 60 KB", r["case_page_kb_max"] <= 60),
+            ("最大メモリ ≤ 2 GB", r["peak_mb"] <= 2048),
+            ("自前のプラグイン ≤ ビルド時間の 30%", _ours(r) / r["total"] <= 0.30),
         ]
-        lines.append(f"- {r['cases']:,} cases, {r['run']}: " + "; ".join(f"{name}: {'met' if ok else '**not met**'}" for name, ok in checks))
+        lines.append(f"- {r['cases']:,} 件、{r['run']}: " + "、".join(f"{name}: {'達成' if ok else '**未達成**'}" for name, ok in checks))
     lines += ["", NOTES]
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ loopback interface with gzip, and measures in headless Chromium:
 from __future__ import annotations
 
 import argparse
+import ast
 import gzip
 import shutil
 import sys
@@ -122,6 +123,21 @@ def table(rows: list[dict[str, Any]]) -> str:
     return head + "\n".join(lines + per_query) + "\n"
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows a run printed (``print(row)``: Python reprs starting ``{'corpus'``) from a saved output or log.
+
+    Every other line (the table, progress, errors) is skipped, so the whole output of a run can be given.
+    """
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("{'corpus'"):
+            row = ast.literal_eval(line)  # literals only: the repr of a dict of str, int, float, None
+            if isinstance(row, dict):
+                rows.append(row)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="ブラウザ内検索のベンチマーク: Yokoten・Material の組み込み検索・Pagefind を Chromium で比べます")
     parser.add_argument("--synthetic", type=int, default=0, help="この件数の合成の事例でも計測します")
@@ -129,7 +145,16 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=40, help="応答時間の計測で入力する評価用の検索語の数")
     parser.add_argument("--engines", default="Yokoten,Material,Pagefind", help="計測するエンジン（コンマ区切り）")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "browser.md"))
+    parser.add_argument("--rows", type=Path,
+                        help="計測はせず、以前の実行が出力した行（保存した出力やログ）から表を作り直します")
     args = parser.parse_args()
+    if args.rows:
+        rows = read_rows(args.rows)
+        if not rows:
+            print(f"{args.rows} に計測結果の行（{{'corpus': ...}} で始まる行）がありません", file=sys.stderr)
+            return 1
+        # The comment says where the rows came from: the time of writing is not the time of the run.
+        return _write(rows, Path(args.out), f"rows from {args.rows}, written {time.strftime('%Y-%m-%d %H:%M')}")
     from indexer.loader import load_cases
     from indexer.search.evaluation import load_queries
 
@@ -146,11 +171,15 @@ def main() -> int:
         if not target.exists():
             synthetic.generate(target, args.synthetic)
         rows += run_corpus("synthetic", load_cases([target]), None, queries[: args.queries], engines)
+    return _write(rows, Path(args.out), f"run {time.strftime('%Y-%m-%d %H:%M')}")
+
+
+def _write(rows: list[dict[str, Any]], out: Path, comment: str) -> int:
+    """Print the table and append it to ``out`` under an HTML comment saying when (or from what) it was made."""
     text = table(rows)
     print(text)
-    out = Path(args.out)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    out.write_text(previous + f"\n<!-- run {time.strftime('%Y-%m-%d %H:%M')} -->\n" + text, encoding="utf-8")
+    out.write_text(previous + f"\n<!-- {comment} -->\n" + text, encoding="utf-8")
     return 0
 
 

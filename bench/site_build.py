@@ -8,6 +8,7 @@ cache: every case validated, analysed by MeCab and rendered) and *warm* (the sam
 hook, yokoten/search in total) give the share of build time spent in our code.
 
 Usage: ``python -m bench.site_build --cases 1000 10000 [--out bench/results/site.md]``
+Re-render a run's table without building: ``python -m bench.site_build --rows saved-output.txt [--out ...]``.
 """
 
 from __future__ import annotations
@@ -163,22 +164,45 @@ def report(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The JSON rows a run printed, one object a line; other lines (the report, log noise) are skipped."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description="サイト全体のビルドを合成事例で計測します")
     parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--out", type=Path, help="結果の Markdown を書くファイル（例: bench/results/site.md）")
+    parser.add_argument("--rows", type=Path,
+                        help="ビルドはせず、以前の実行が出力した JSON の行（保存した出力やログ）から結果の表を作り直します")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
-    with tempfile.TemporaryDirectory(prefix="yokoten-site-bench-") as work:
-        rows = []
-        for count in args.cases:
-            for row in measure(count, Path(work)):
-                print(json.dumps(row, ensure_ascii=False), flush=True)
-                rows.append(row)
+    if args.rows:
+        rows = read_rows(args.rows)
+        if not rows:
+            raise SystemExit(f"{args.rows} に計測結果の行（JSON オブジェクト）がありません")
+    else:
+        with tempfile.TemporaryDirectory(prefix="yokoten-site-bench-") as work:
+            rows = []
+            for count in args.cases:
+                for row in measure(count, Path(work)):
+                    print(json.dumps(row, ensure_ascii=False), flush=True)
+                    rows.append(row)
     text = report(rows)
     print(text)
     if args.out:

@@ -84,6 +84,9 @@ DIGITS = 4
 """Significant digits of stored term frequencies: the main lever on bytes per query. With 5, scores agree
 with the CLI to about 1e-5 relative (rankings almost always; the printed scores in their last digits);
 with 12 they agree to 1e-10 but postings take about twice the bytes."""
+EXACT_DIGITS = 12
+"""The precision of an index's own export (``search --engine browser``), which nobody downloads: scores as
+the whoosh engine prints them, so that both engines print the same JSON."""
 
 
 def _dump(data: Any) -> bytes:

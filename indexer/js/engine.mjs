@@ -510,7 +510,8 @@ function snippetPattern(plan, surfacesOf) {
   const terms = new Set();
   const phrases = new Set();
   for (const unit of plan.units) {
-    unit.terms.forEach(t => terms.add(t));
+    // A one-character part of a longer unit (版 of 日本版CCRC, 金 of 奨学金) would mark unrelated text.
+    unit.terms.forEach(t => { if ([...t].length > 1 || unit.terms.length === 1) terms.add(t); });
     for (const variant of [...unit.alternatives, ...unit.narrower]) {
       // Alternatives count only as whole phrases: 日本版DMO, not every 日本.
       phrases.add(variant.text);

@@ -455,7 +455,9 @@ def ensure_browser_export(index_dir: Path | str, *, messages: IO[str] | None = N
 
     ``build`` leaves it out unless asked (``--browser``): it takes as long as the index itself and most
     uses of the index never need it. It is made from the very files the index was built from: the
-    cases folder recorded in ``meta.json``, each file checked against the hash the build recorded.
+    cases folder recorded in ``meta.json``, each file checked against the hash the build recorded. Unlike
+    the site's export, it keeps full precision (``EXACT_DIGITS``), so ``search --engine browser --json``
+    prints what the whoosh engine prints.
 
     Args:
         index_dir: the index folder.
@@ -483,7 +485,7 @@ def ensure_browser_export(index_dir: Path | str, *, messages: IO[str] | None = N
 
 
 def _write_export(index_path: Path, out: IO[str]) -> Path:
-    from indexer.browser_export import write_browser_index
+    from indexer.browser_export import EXACT_DIGITS, write_browser_index
     from indexer.loader import case_files, load_cases
 
     generation = current_generation(index_path)  # a build may have replaced it while we waited
@@ -505,5 +507,5 @@ def _write_export(index_path: Path, out: IO[str]) -> Path:
                                 f"python -m indexer build --cases {cases_path.as_posix()} --index {index_path.as_posix()} "
                                 "で索引を更新してから検索してください")
     print(f"ブラウザ用の索引を作っています（{len(files)} 件。この索引では初回だけです）", file=out)
-    write_browser_index(load_cases([cases_path]), export)
+    write_browser_index(load_cases([cases_path]), export, digits=EXACT_DIGITS)
     return export

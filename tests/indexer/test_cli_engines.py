@@ -32,6 +32,24 @@ def test_browser_engine_from_the_cli(corpus: Path, tmp_path: Path, capsys: pytes
     assert whoosh["facets"] == browser["facets"]
 
 
+def test_browser_search_prints_the_same_json_as_the_default_engine(corpus: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # The index's own export keeps full precision (the site's is rounded for bytes): byte-identical JSON.
+    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    write_case(corpus, "01-hokkaido/sapporo-other.md",
+               variant("sapporo-other", ('{code: "363421", name: 神山町}', '{code: "011002", name: 札幌市}'),
+                       ("空き家を活用したサテライトオフィス誘致", "地下鉄沿線のコンパクトなまちづくり"),
+                       ("[migration-active-life, local-innovation]", "[compact-city]")))
+    index = tmp_path / "index"
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    for query in ("サテライトオフィス", "まちづくり 札幌", "空き家 移住"):
+        outputs = []
+        for engine in ("whoosh", "browser"):
+            assert main(["search", query, "--index", str(index), "--json", "--engine", engine]) == 0
+            outputs.append(capsys.readouterr().out)
+        assert outputs[0] == outputs[1], query
+
+
 def test_browser_engine_needs_json(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
     index = tmp_path / "index"

@@ -139,6 +139,13 @@ export function segment(text, lexicon, options) {
     for (let j = n; j > 0;) { const [i, entry] = back[j]; pieces.push({surface: chars.slice(i, j).join(""), entry}); j = i; }
     return pieces.reverse();
   };
+  // A run that known words cover but for its last character is, as MeCab reads it, those words and that
+  // character (シゴトコ: 仕事|コ, サテライトオ: サテライト|オ): what a search box holds while someone is still
+  // typing the next word. A longer rest keeps the run one unknown word (サテライトオフィ, ロケット).
+  const partialCover = runChars => {
+    const head = runChars.length > 2 ? coverRun(runChars.slice(0, -1)) : null;
+    return head ? [...head, ...cut(runChars.slice(-1))] : [{surface: runChars.join(""), entry: UNSEEN}];
+  };
   const cut = chars => {
     const n = chars.length;
     const best = new Array(n + 1).fill(Infinity);
@@ -186,8 +193,7 @@ export function segment(text, lexicon, options) {
       if (j - i >= 2 && !before) {
         const run = chars.slice(i, j).join("");
         if (!lexicon.has(run)) {
-          const cover = coverRun(chars.slice(i, j));
-          pieces.push(...cut(chars.slice(start, i)), ...(cover || [{surface: run, entry: UNSEEN}]));
+          pieces.push(...cut(chars.slice(start, i)), ...(coverRun(chars.slice(i, j)) || partialCover(chars.slice(i, j))));
           start = j;
         }
       }

@@ -38,6 +38,17 @@ test("unknown kanji pairs that no case contains stay whole instead of matching s
   assert.deepEqual(words.map(w => w.term), ["洋上"]);
 });
 
+test("a katakana run known but for its last character is cut as MeCab cuts a word still being typed", () => {
+  const lexicon = new Map([["シゴト", ["仕事", 10]], ["コンビニ", [0, 10]], ["コ", ["子", 10]], ["サテライト", [0, 10]],
+                           ["ロケ", [0, 10]]]);
+  const terms = text => segment(text, lexicon, {longest: 5, wordCost: 1000}).map(w => w.term);
+  assert.deepEqual(terms("シゴトコンビニ"), ["仕事", "コンビニ"]);
+  assert.deepEqual(terms("シゴトコ"), ["仕事", "子"]);  // MeCab: シゴト|コ
+  assert.deepEqual(terms("サテライトオ"), ["サテライト", ""]);  // a lone katakana character is dropped
+  assert.deepEqual(terms("サテライトオフィ"), ["サテライトオフィ"]);  // a longer rest: one unknown word
+  assert.deepEqual(terms("ロケット"), ["ロケット"]);  // not ロケ|ット
+});
+
 test("snippets escape case text and mark only whole matches", () => {
   const plan = {units: [{surface: "移住", terms: ["移住"], alternatives: [], narrower: []}]};
   const html = makeSnippet("<script>alert(1)</script> 移住 & 定住", plan, () => []);

@@ -149,7 +149,8 @@ def reference_lexicon(prepared: list[PreparedCase], cases: list[Any]) -> dict[st
             found = [w for w in analysis.words(candidate) if w.term or w.surface]
             if len(found) == 1 and found[0].term == term:
                 counts[candidate][term] = max(1, term_freq[term] // 4)
-    extra: list[str] = list(analysis.place_names()) + browser_export.yaml_thesaurus_expressions()
+    extra: list[str] = (list(analysis.place_names()) + browser_export.yaml_thesaurus_expressions()
+                        + browser_export.typed_spellings())
     from indexer import reference
 
     for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):

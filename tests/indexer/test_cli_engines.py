@@ -98,3 +98,24 @@ def test_browser_search_refuses_an_index_whose_cases_changed(corpus: Path, tmp_p
 def test_browser_search_without_an_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "空き家", "--index", str(tmp_path / "none"), "--json", "--engine", "browser"]) == 1
     assert capsys.readouterr().err.startswith(f"エラー: ブラウザ用の索引がありません: {(tmp_path / 'none').as_posix()}")
+
+
+def test_an_index_from_before_the_cases_folder_was_recorded(corpus: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    # Indexes built before meta.json named their cases folder: a rebuild with nothing changed records it.
+    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    index = tmp_path / "index"
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    generation = current_generation(index)
+    assert generation is not None
+    meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
+    del meta["cases_dir"]
+    (generation / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["search", "空き家", "--index", str(index), "--json", "--engine", "browser"]) == 1
+    assert capsys.readouterr().err == (
+        "エラー: この索引には事例フォルダの記録がないため、ブラウザ用の索引を作れません。"
+        f"python -m indexer build --cases 事例フォルダ --index {index.as_posix()} を実行してください\n")
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    assert current_generation(index) == generation  # nothing changed: the same generation, its meta updated
+    assert main(["search", "空き家", "--index", str(index), "--json", "--engine", "browser"]) == 0

@@ -70,6 +70,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=15)
     parser.add_argument("--first", default="移住 支援")
     parser.add_argument("--json", help="write every keystroke's record here")
+    parser.add_argument("--protocol", choices=["h1", "h2"], default="h1",
+                        help="h2: HTTP/2 over TLS (bench/h2_server.mjs) instead of HTTP/1.1 with keep-alive")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -79,8 +81,9 @@ def main() -> int:
     site = Path(args.site)
     (site / "profile.html").write_text(PAGE, encoding="utf-8")
     records = []
-    with serve(site) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+    with serve(site, args.protocol) as base, sync_playwright() as pw:
+        extra = ["--ignore-certificate-errors"] if args.protocol == "h2" else []
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS + extra)
         tab = browser.new_context().new_page()
         tab.goto(base + "profile.html")
         tab.wait_for_function("() => window.bench !== undefined")

@@ -91,19 +91,29 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
+def serve(root: Path, protocol: str = "h1") -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (a free port) for the duration of the block; yields the base URL.
 
     The server runs in a process of its own, so that its threads do not compete for the GIL with the
-    browser driver (Playwright) running in the caller's process.
+    browser driver (Playwright) running in the caller's process. ``protocol`` ``h2`` serves the same
+    files over HTTP/2 with TLS (``bench/h2_server.mjs``, a self-signed certificate made for the run:
+    start Chromium with ``--ignore-certificate-errors``), as hosts of static sites do.
     """
-    process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), str(root)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        process.terminate()
-        process.wait()
+    with tempfile.TemporaryDirectory(prefix="yokoten-h2-") as scratch:
+        if protocol == "h2":
+            key, cert = Path(scratch) / "key.pem", Path(scratch) / "cert.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                            "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+            command = ["node", str(Path(__file__).resolve().with_name("h2_server.mjs")), str(root), str(key), str(cert)]
+        else:
+            command = [sys.executable, str(Path(__file__).resolve()), str(root)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        try:
+            assert process.stdout is not None
+            yield process.stdout.readline().strip()
+        finally:
+            process.terminate()
+            process.wait()
 
 
 def main() -> int:

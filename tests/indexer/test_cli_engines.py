@@ -12,6 +12,16 @@ from indexer.search.build import current_generation
 from tests.conftest import VALID_CASE, variant, write_case
 
 
+def _one_case_index(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """An index of the Kamiyama case built with plain ``build``: (index folder, its live generation)."""
+    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    index = tmp_path / "index"
+    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    generation = current_generation(index)
+    assert generation is not None
+    return index, generation
+
+
 def test_browser_engine_from_the_cli(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
     write_case(corpus, "01-hokkaido/sapporo-other.md",
@@ -51,9 +61,7 @@ def test_browser_search_prints_the_same_json_as_the_default_engine(corpus: Path,
 
 
 def test_browser_engine_needs_json(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    index = tmp_path / "index"
-    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    index, _ = _one_case_index(corpus, tmp_path)
     assert main(["search", "空き家", "--index", str(index), "--engine", "browser"]) == 2
     assert "--engine browser は --json と一緒に指定してください" in capsys.readouterr().err
 
@@ -61,11 +69,8 @@ def test_browser_engine_needs_json(corpus: Path, tmp_path: Path, capsys: pytest.
 def test_plain_build_then_browser_search_makes_the_export_once(corpus: Path, tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     # `build` then `search --engine browser --json`, as the issue writes them: no --browser needed.
-    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    index = tmp_path / "index"
-    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
-    generation = current_generation(index)
-    assert generation is not None and not (generation / "browser").exists()
+    index, generation = _one_case_index(corpus, tmp_path)
+    assert not (generation / "browser").exists()
     capsys.readouterr()
     assert main(["search", "サテライトオフィス", "--index", str(index), "--json", "--engine", "browser"]) == 0
     captured = capsys.readouterr()
@@ -81,9 +86,8 @@ def test_plain_build_then_browser_search_makes_the_export_once(corpus: Path, tmp
 def test_browser_search_refuses_an_index_whose_cases_changed(corpus: Path, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     # The export must describe the same cases as the whoosh index, or the two engines would disagree.
-    path = write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    index = tmp_path / "index"
-    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
+    index, _ = _one_case_index(corpus, tmp_path)
+    path = corpus / "36-tokushima" / "kamiyama-satellite-office.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["search", "空き家", "--index", str(index), "--json", "--engine", "browser"]) == 1
@@ -103,11 +107,7 @@ def test_browser_search_without_an_index(tmp_path: Path, capsys: pytest.CaptureF
 def test_an_index_from_before_the_cases_folder_was_recorded(corpus: Path, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     # Indexes built before meta.json named their cases folder: a rebuild with nothing changed records it.
-    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    index = tmp_path / "index"
-    assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
-    generation = current_generation(index)
-    assert generation is not None
+    index, generation = _one_case_index(corpus, tmp_path)
     meta = json.loads((generation / "meta.json").read_text(encoding="utf-8"))
     del meta["cases_dir"]
     (generation / "meta.json").write_text(json.dumps(meta), encoding="utf-8")

@@ -95,14 +95,12 @@ def test_filters_and_sort_match(engines: tuple[Path, Path]) -> None:
             assert actual["total"] == expected["total"] > 0
 
 
-def test_query_plans_match(engines: tuple[Path, Path]) -> None:
+def _browser_plans(export: Path, queries: list[str]) -> list[dict]:
+    """The browser engine's query plans (``SearchIndex.plan``) under Node, for an export folder."""
     import subprocess
 
-    from indexer import analysis
     from indexer.browser_engine import JS_DIR
 
-    _, export = engines
-    queries = _eval_queries()
     script = (
         "import {readFile} from 'node:fs/promises';"
         f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
@@ -114,7 +112,16 @@ def test_query_plans_match(engines: tuple[Path, Path]) -> None:
     )
     done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
                           text=True, check=True)
-    plans = json.loads(done.stdout)
+    plans: list[dict] = json.loads(done.stdout)
+    return plans
+
+
+def test_query_plans_match(engines: tuple[Path, Path]) -> None:
+    from indexer import analysis
+
+    _, export = engines
+    queries = _eval_queries()
+    plans = _browser_plans(export, queries)
     same = [json.loads(json.dumps(analysis.analyze_query(q).to_dict())) == p for q, p in zip(queries, plans, strict=True)]
     assert sum(same) / len(same) >= 0.9, [q for q, s in zip(queries, same, strict=True) if not s]
 
@@ -188,10 +195,7 @@ def test_evaluate_command_prints_the_gap(engines: tuple[Path, Path], capsys: pyt
 def test_typed_spellings_are_cut_as_mecab_cuts_them_where_no_case_writes_them(tmp_path: Path) -> None:
     # The browser has no MeCab: a spelling no case uses (街づくり where cases write まちづくり) is cut by
     # the lexicon alone. The thesaurus file's `spellings` put those forms in every export.
-    import subprocess
-
     from indexer import analysis
-    from indexer.browser_engine import JS_DIR
     from indexer.browser_export import typed_spellings, write_browser_index
     from indexer.loader import load_cases
 
@@ -199,15 +203,6 @@ def test_typed_spellings_are_cut_as_mecab_cuts_them_where_no_case_writes_them(tm
     write_browser_index(cases, tmp_path / "export")
     spellings = typed_spellings()
     assert "街づくり" in spellings and not any("街づくり" in case.text() for case in cases)
-    script = (f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
-              "import {readFile} from 'node:fs/promises';"
-              f"const index = await SearchIndex.open({json.dumps((tmp_path / 'export').as_uri() + '/')},"
-              " {fetchJSON: async url => JSON.parse(await readFile(new URL(url), 'utf8'))});"
-              "const out = [];"
-              f"for (const q of {json.dumps(spellings, ensure_ascii=False)}) {{"
-              " const plan = await index.plan(q); out.push(plan.units.flatMap(u => u.terms)); }"
-              "process.stdout.write(JSON.stringify(out));")
-    done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
-    browser = json.loads(done.stdout)
+    browser = [[term for unit in plan["units"] for term in unit["terms"]] for plan in _browser_plans(tmp_path / "export", spellings)]
     mecab = [[term for unit in analysis.analyze_query(q).units for term in unit.terms] for q in spellings]
     assert dict(zip(spellings, browser, strict=True)) == dict(zip(spellings, mecab, strict=True))

@@ -12,6 +12,15 @@ from indexer.search.build import current_generation
 from tests.conftest import VALID_CASE, variant, write_case
 
 
+def _two_cases(corpus: Path) -> None:
+    """The Kamiyama case and a Sapporo case that keeps the keyword サテライトオフィス."""
+    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
+    write_case(corpus, "01-hokkaido/sapporo-other.md",
+               variant("sapporo-other", ('{code: "363421", name: 神山町}', '{code: "011002", name: 札幌市}'),
+                       ("空き家を活用したサテライトオフィス誘致", "地下鉄沿線のコンパクトなまちづくり"),
+                       ("[migration-active-life, local-innovation]", "[compact-city]")))
+
+
 def _one_case_index(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
     """An index of the Kamiyama case built with plain ``build``: (index folder, its live generation)."""
     write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
@@ -23,11 +32,7 @@ def _one_case_index(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_browser_engine_from_the_cli(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    write_case(corpus, "01-hokkaido/sapporo-other.md",
-               variant("sapporo-other", ('{code: "363421", name: 神山町}', '{code: "011002", name: 札幌市}'),
-                       ("空き家を活用したサテライトオフィス誘致", "地下鉄沿線のコンパクトなまちづくり"),
-                       ("[migration-active-life, local-innovation]", "[compact-city]")))
+    _two_cases(corpus)
     index = tmp_path / "index"
     assert main(["build", "--cases", "cases", "--index", str(index), "--browser", "--quiet"]) == 0
     capsys.readouterr()
@@ -45,11 +50,7 @@ def test_browser_engine_from_the_cli(corpus: Path, tmp_path: Path, capsys: pytes
 def test_browser_search_prints_the_same_json_as_the_default_engine(corpus: Path, tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     # The index's own export keeps full precision (the site's is rounded for bytes): byte-identical JSON.
-    write_case(corpus, "36-tokushima/kamiyama-satellite-office.md", VALID_CASE)
-    write_case(corpus, "01-hokkaido/sapporo-other.md",
-               variant("sapporo-other", ('{code: "363421", name: 神山町}', '{code: "011002", name: 札幌市}'),
-                       ("空き家を活用したサテライトオフィス誘致", "地下鉄沿線のコンパクトなまちづくり"),
-                       ("[migration-active-life, local-innovation]", "[compact-city]")))
+    _two_cases(corpus)
     index = tmp_path / "index"
     assert main(["build", "--cases", "cases", "--index", str(index), "--quiet"]) == 0
     for query in ("サテライトオフィス", "まちづくり 札幌", "空き家 移住"):

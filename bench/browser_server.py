@@ -7,6 +7,7 @@ that are already compressed (Pagefind's ``.pf_*`` and wasm) are sent as they are
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -99,14 +100,14 @@ def serve(root: Path, protocol: str = "h1") -> Iterator[str]:
     files over HTTP/2 with TLS (``bench/h2_server.mjs``, a self-signed certificate made for the run:
     start Chromium with ``--ignore-certificate-errors``), as hosts of static sites do.
     """
-    with tempfile.TemporaryDirectory(prefix="yokoten-h2-") as scratch:
+    command = [sys.executable, str(Path(__file__).resolve()), str(root)]
+    with contextlib.ExitStack() as stack:
         if protocol == "h2":
-            key, cert = Path(scratch) / "key.pem", Path(scratch) / "cert.pem"
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="yokoten-h2-")))
+            key, cert = scratch / "key.pem", scratch / "cert.pem"
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
                             "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
             command = ["node", str(Path(__file__).resolve().with_name("h2_server.mjs")), str(root), str(key), str(cert)]
-        else:
-            command = [sys.executable, str(Path(__file__).resolve()), str(root)]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         try:
             assert process.stdout is not None

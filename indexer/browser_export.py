@@ -363,21 +363,23 @@ def _add_variants(counts: dict[str, Counter[str]], term_freq: Counter[str], memo
         memo.put("variants", variants)  # this corpus's terms only: the entry does not grow with every edit
 
 
-def typed_spellings() -> list[str]:
-    """The ``spellings`` of the thesaurus file: typed forms UniDic unifies with another (see the file)."""
+def _thesaurus_file() -> dict[str, Any]:
+    """The thesaurus file as written (``analysis.thesaurus`` keeps only what queries need)."""
     import yaml
 
     with open(analysis.DATA_DIR / "thesaurus.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
-    return [str(spelling) for spelling in data.get("spellings", [])]
+        data: dict[str, Any] = yaml.safe_load(handle) or {}
+    return data
+
+
+def typed_spellings() -> list[str]:
+    """The ``spellings`` of the thesaurus file: typed forms UniDic unifies with another (see the file)."""
+    return [str(spelling) for spelling in _thesaurus_file().get("spellings", [])]
 
 
 def yaml_thesaurus_expressions() -> list[str]:
     """Every expression written in the thesaurus file (narrower terms and stop words included)."""
-    import yaml
-
-    with open(analysis.DATA_DIR / "thesaurus.yaml", encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = _thesaurus_file()
     found = [str(e) for group in data.get("synonyms", []) for e in group]
     for broad, narrow in (data.get("narrower") or {}).items():
         found += [str(broad), *(str(n) for n in narrow)]

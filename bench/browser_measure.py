@@ -1,7 +1,8 @@
 """Measure a search engine in Chromium: bytes before the first results, latency per query, ranked URLs.
 
 Each engine is driven through a harness page that exposes ``window.bench.search(q)`` resolving to
-``{urls, total, ms}`` once the results are ready to be shown (titles and snippets of the first 10).
+``{urls, total, ms}`` once the results are ready to be shown (titles and snippets of the first 10); an
+engine that shows its result list before the snippets gives ``ms`` for the list and ``msFull`` for the snippets.
 Bytes are the encoded (gzip when the server compresses) response bodies of every request except the
 harness page, from navigation until the first results are ready (responses whose last byte arrived
 later, such as an engine reading the rest of its index afterwards, are not counted), as Chromium reports them.
@@ -27,14 +28,16 @@ class Measurement:
     first_bytes: int = 0  # bytes transferred before the first results
     first_requests: int = 0
     first_ms: float = 0.0  # wall time of the first query, cold (downloads included)
-    latencies: list[float] = field(default_factory=list)  # warm, one per query
+    latencies: list[float] = field(default_factory=list)  # warm, one per query: until the results show
+    full_latencies: list[float] = field(default_factory=list)  # the same until their snippets show, if later
     rankings: dict[str, list[str]] = field(default_factory=dict)  # query -> page paths
 
-    def p(self, q: float) -> float:
-        """A percentile of the warm latencies in milliseconds."""
-        if not self.latencies:
+    def p(self, q: float, full: bool = False) -> float:
+        """A percentile of the warm latencies in milliseconds (``full``: until the snippets show)."""
+        values = self.full_latencies if full else self.latencies
+        if not values:
             return 0.0
-        ordered = sorted(self.latencies)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
     @property
@@ -89,6 +92,7 @@ def measure(site: Path, page: str, first_query: str, queries: list[str], keystro
             for step in steps:
                 reply = tab.evaluate("q => window.bench.search(q)", step)
                 result.latencies.append(reply["ms"])
+                result.full_latencies.append(reply.get("msFull", reply["ms"]))
             result.rankings[query] = reply["urls"]
         browser.close()
     return result

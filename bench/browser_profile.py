@@ -3,8 +3,8 @@
     python bench/browser_profile.py SITE [--queries 15] [--first "移住 支援"]
 
 SITE is a Yokoten bench site built by bench/browser_run.py (e.g. /tmp/yokoten-browser-bench/synthetic/yokoten).
-The page drives the engine as bench/browser_harness/yokoten.html does, with a fetchJSON that records for
-each file when it was asked for, when its headers and body arrived and how long JSON.parse took. A round
+The page drives the engine as bench/browser_harness/yokoten.html does (deferred snippets, warm() after
+the first results), with a fetchJSON that records for each file when it was asked for, when its headers and body arrived and how long JSON.parse took. A round
 is a group of requests started after every request of the previous group had finished (the engine waited
 for them). Prints the slowest keystrokes and totals.
 """
@@ -25,9 +25,9 @@ from bench.browser_server import serve  # noqa: E402
 PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8"></head><body><script type="module">
 import {SearchIndex} from "./search/engine.js";
 const log = [];
-const fetchJSON = async url => {
+const fetchJSON = async (url, init) => {
   const t0 = performance.now();
-  const response = await fetch(url);
+  const response = await fetch(url, init);
   const t1 = performance.now();
   const text = await response.text();
   const t2 = performance.now();
@@ -43,10 +43,13 @@ window.bench = {
     const ticket = ++latest;
     log.length = 0;
     const t0 = performance.now();
-    const response = await index.search(q, {limit: 10, facets: false, early: true});
+    const response = await index.search(q, {limit: 10, facets: false, early: true, snippets: "deferred"});
     const t1 = performance.now();
+    if (response.withSnippets) await response.withSnippets();  // engines before deferred snippets: none
+    const t2 = performance.now();
+    if (index.warm) index.warm();
     if (response.total === null) setTimeout(() => { if (ticket === latest) response.complete(); }, 300);
-    return {ms: t1 - t0, t0, t1, log: log.slice(), total: response.total};
+    return {ms: t1 - t0, msFull: t2 - t0, t0, t1, log: log.slice(), total: response.total};
   },
 };
 </script></body></html>"""
@@ -95,15 +98,16 @@ def main() -> int:
                 fetch_ms = 0.0
                 for group in groups:
                     fetch_ms += max(r["t2"] for r in group) - min(r["t0"] for r in group)
-                records.append({"q": query[:i], "ms": reply["ms"], "requests": len(reply["log"]), "rounds": len(groups),
+                records.append({"q": query[:i], "ms": reply["ms"], "ms_full": reply["msFull"], "requests": len(reply["log"]), "rounds": len(groups),
                                 "per_round": [len(g) for g in groups], "kb": sum(r["size"] for r in reply["log"]) / 1024,
                                 "fetch_ms": fetch_ms, "parse_ms": sum(r["t3"] - r["t2"] for r in reply["log"]),
                                 "total": reply["total"],
                                 "files": [[r["url"], round(r["t0"] - reply["t0"], 1), round(r["t2"] - reply["t0"], 1)] for r in reply["log"]]})
         browser.close()
-    ordered = sorted(r["ms"] for r in records)
-    print(f"n={len(records)} p50={ordered[len(ordered) // 2]:.1f} p95={ordered[round(0.95 * (len(ordered) - 1))]:.1f}")
-    for key in ("ms", "fetch_ms", "parse_ms", "requests", "rounds", "kb"):
+    for key, what in (("ms", "results show"), ("ms_full", "snippets show")):
+        ordered = sorted(r[key] for r in records)
+        print(f"{what}: n={len(records)} p50={ordered[len(ordered) // 2]:.1f} p95={ordered[round(0.95 * (len(ordered) - 1))]:.1f}")
+    for key in ("ms", "ms_full", "fetch_ms", "parse_ms", "requests", "rounds", "kb"):
         print(f"sum {key}: {sum(r[key] for r in records):.1f}")
     print("slowest:")
     for r in sorted(records, key=lambda r: -r["ms"])[:12]:

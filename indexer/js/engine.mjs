@@ -8,7 +8,7 @@
 //   const index = await SearchIndex.open(new URL("index/", import.meta.url));
 //   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
 
-export const FORMAT = 3;
+export const FORMAT = 4;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
 const MAX_ROUNDS_WARM = 3;  // the same after the first query
@@ -622,8 +622,8 @@ class Scoring {
 
 // ------------------------------------------------------------------------------------------ the index
 
-const defaultFetchJSON = async url => {
-  const response = await fetch(url);
+const defaultFetchJSON = async (url, init) => {
+  const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return response.json();
 };
@@ -642,6 +642,8 @@ export class SearchIndex {
     this.impactCache = new Map();
     this.entries = new Map();  // term -> its term-shard entry, from the files of synonym groups and narrower terms
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
+    this.docsLoaded = new Set();  // docnums whose case file is in memory
+    this.titles = null;  // {id, title} by docnum, once warm() has read titles.json
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
 
@@ -654,10 +656,11 @@ export class SearchIndex {
     return new SearchIndex(root, manifest, fetchJSON);
   }
 
-  file(name) {
+  file(name, init) {
     let pending = this.files.get(name);
     if (!pending) {
-      pending = this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`);
+      pending = init ? this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`, init)
+        : this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`);
       this.files.set(name, pending);
       pending.catch(() => this.files.delete(name));  // a failed download may be retried later
     }
@@ -699,10 +702,33 @@ export class SearchIndex {
     for (const ch of text) if (ch !== " ") shards.add(fnv1a(ch) % this.manifest.shards.lexicon);
     const missing = [...shards].filter(s => !this.lexiconShards.has(s));
     const loaded = await Promise.all(missing.map(s => this.file(`lx/${s}.json`)));
-    missing.forEach((s, i) => {
-      this.lexiconShards.add(s);
-      for (const [surface, entry] of Object.entries(loaded[i])) this.lexicon.set(surface, entry);
+    missing.forEach((s, i) => this.addLexiconShard(s, loaded[i]));
+  }
+
+  addLexiconShard(number, shard) {
+    if (this.lexiconShards.has(number)) return;
+    this.lexiconShards.add(number);
+    for (const [surface, entry] of Object.entries(shard)) this.lexicon.set(surface, entry);
+  }
+
+  /**
+   * Fetch in the background what later keystrokes would otherwise wait for, once the first results show:
+   * the whole lexicon, the thesaurus and narrower-term files, and the id and title of every case (with
+   * them a result list shows before the case files its snippets are cut from; see `snippets: "deferred"`).
+   * Two files (warm.json and titles.json), a few hundred KB gzipped at 10,000 cases, at low priority.
+   * Resolves when done; after a failure the files are fetched again on demand, and by the next warm().
+   */
+  warm() {
+    if (this._warm) return this._warm;
+    const keep = (name, data) => { if (!this.files.has(name)) this.files.set(name, Promise.resolve(data)); };
+    const bundle = this.file("warm.json", {priority: "low"}).then(({lx, th, nw}) => {
+      lx.forEach((shard, i) => { keep(`lx/${i}.json`, shard); this.addLexiconShard(i, shard); });
+      th.forEach((group, i) => keep(`th/${i}.json`, group));
+      nw.forEach((entries, i) => keep(`nw/${i}.json`, entries));
     });
+    const titles = this.file("titles.json", {priority: "low"}).then(data => { this.titles = data; });
+    this._warm = Promise.all([bundle, titles]).then(() => undefined, () => { this._warm = null; });
+    return this._warm;
   }
 
   words(text, unseen) {
@@ -714,8 +740,9 @@ export class SearchIndex {
     const q = await this.queryData();
     const normalized = [...normalize(text || "")].slice(0, q.maxChars * 2).join("");
     const grams = [...new Set(ngrams(normalized).filter(g => [...g].length === 2))];
-    const [, entries] = await Promise.all([this.loadLexicon(normalized.split(/\s+/u).join(" ")),
-                                            Promise.all(grams.map(g => this.termEntry(g)))]);
+    const gramEntries = Promise.all(grams.map(g => this.termEntry(g)));
+    await this.loadLexicon(normalized.split(/\s+/u).join(" "));
+    const entries = await gramEntries;
     const seen = new Map(grams.map((g, i) => [g, Boolean(entries[i][1] && entries[i][1].g)]));
     const words = t => this.words(t, pair => seen.get(pair) === false);
     q.missing.clear();
@@ -929,27 +956,41 @@ export class SearchIndex {
     const years = new Set(plan.years.map(String));
     const inPlace = n => prefs.size > 0 && docs[n].pref.some(p => prefs.has(p));
     const inYear = n => years.size > 0 && docs[n].year.some(y => years.has(y));  // docs is null only when both sets are empty
-    const factor = n => (inPlace(n) ? c.PLACE_FACTOR : 1.0) * (inYear(n) ? c.YEAR_FACTOR : 1.0);
+    const factors = new Float64Array(prefs.size || years.size ? this.count : 0);  // 0: not yet known
+    const factor = factors.length
+      ? n => factors[n] || (factors[n] = (inPlace(n) ? c.PLACE_FACTOR : 1.0) * (inYear(n) ? c.YEAR_FACTOR : 1.0))
+      : () => 1.0;
     const vals = new Float64Array(lists.length);
+    // Rounds read deeper tiers, which only add postings: a case is scored again only when one of its
+    // impacts arrived since the last round (`fresh`); `seen` keeps every case met so far, `taken` how
+    // many postings of each list were looked at.
     const mark = new Uint8Array(this.count);
+    const stamp = new Uint32Array(this.count);
+    const taken = lists.map(() => 0);
+    const seen = [];
+    const result = new Map();
     let rounds = 0;
     let work = 0;
     for (;;) {
-      let seen;
+      const fresh = [];
+      const meet = docnum => {
+        if (stamp[docnum] === rounds + 1 || (allowed && !allowed(docnum))) return;
+        stamp[docnum] = rounds + 1;
+        fresh.push(docnum);
+        if (!mark[docnum]) { mark[docnum] = 1; seen.push(docnum); }
+      };
       if (!compiled.units.length && !compiled.grams.length) {
-        seen = [];
-        for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) seen.push(n);
+        if (!rounds) for (let n = 0; n < this.count; n++) if (inPlace(n) || inYear(n)) meet(n);
       } else {
-        seen = [];
-        mark.fill(0);
-        for (const list of lists) for (const docnum of list.docs) if (!mark[docnum]) { mark[docnum] = 1; seen.push(docnum); }
+        lists.forEach((list, i) => {
+          for (let j = taken[i]; j < list.docs.length; j++) meet(list.docs[j]);
+          taken[i] = list.docs.length;
+        });
       }
-      if (allowed) seen = seen.filter(allowed);
-      const result = new Map();
-      for (const docnum of seen) {
+      for (const docnum of fresh) {
         for (let i = 0; i < lists.length; i++) vals[i] = lists[i].dense[docnum];
         const found = this.evaluate(compiled, vals, factor(docnum));
-        if (found) result.set(docnum, found);
+        if (found) result.set(docnum, found); else result.delete(docnum);
       }
       if (lists.every(list => list.bound === 0.0)) return Object.assign(result, {complete: true});
       const deeper = this.prove(compiled, lists, result, seen, factor, early, prefs.size > 0, years.size > 0);
@@ -1042,13 +1083,19 @@ export class SearchIndex {
     return deeper;
   }
 
-  async doc(docnum) { return this.file(`d/${docnum}.json`); }
+  async doc(docnum) {
+    const record = await this.file(`d/${docnum}.json`);
+    this.docsLoaded.add(docnum);
+    return record;
+  }
 
   /**
    * Search like `python -m indexer search --json`. Options: filters {facet: [ids]}, sort ("relevance" or
    * "newest"), limit, offset, snippets (default true), facets (default true), early (default false).
-   * Returns {query, total, results, facets} and, apart from those keys, `plan`, `messages` and `docnums`
-   * (for the UI). With `early` (relevance order, no facets) the results may come from the heads of long
+   * Returns {query, total, results, facets} and, apart from those keys, `plan`, `messages`, `docnums` and
+   * `records` (for the UI). With `snippets: "deferred"`, once warm() has read the titles, results whose case
+   * files are not in memory yet come at once with empty snippets and `snippetsPending`; `withSnippets()`
+   * gives the same response with them (on any response: itself when nothing is pending). With `early` (relevance order, no facets) the results may come from the heads of long
    * posting lists only, proven to be the same as with every posting: then `total` is null and
    * `complete()` gives the whole response (tails fetched).
    */
@@ -1122,6 +1169,38 @@ export class SearchIndex {
       if (Object.keys(counts).length) facets[facet] = counts;
     }
     const page = order.slice(offset, offset + Math.max(0, limit));
+    const respond = ([results, records]) => {
+      const response = {query: plan.text, total: partial ? null : order.length, results, facets};
+      const pending = !records;
+      Object.defineProperties(response, {
+        complete: {value: () => (partial ? this.search(query, Object.assign({}, options, {early: false})) : Promise.resolve(response)),
+                   enumerable: false},
+        plan: {value: plan, enumerable: false},
+        messages: {value: messages, enumerable: false},
+        docnums: {value: page, enumerable: false},
+        records: {value: records, enumerable: false},
+        snippetsPending: {value: pending, enumerable: false},
+        withSnippets: {value: () => (pending ? this.hits(page, scored, plan, snippets).then(respond) : Promise.resolve(response)),
+                       enumerable: false},
+      });
+      return response;
+    };
+    if (snippets === "deferred" && this.titles && page.some(n => !this.docsLoaded.has(n))) {
+      const {id, title} = this.titles;
+      return respond([page.map(n => this.hit(n, scored, id[n], title[n], "")), null]);
+    }
+    return respond(await this.hits(page, scored, plan, snippets));
+  }
+
+  hit(docnum, scored, id, title, snippet) {
+    const [score, weak] = scored.get(docnum);
+    const found = {id, score, title, snippet};
+    if (weak) found.weak = true;
+    return found;
+  }
+
+  /** [results, records] of a page of docnums: their case files fetched, snippets cut when asked. */
+  async hits(page, scored, plan, snippets) {
     const records = await Promise.all(page.map(n => this.doc(n)));
     let surfaceOf = () => [];
     if (snippets) {
@@ -1134,23 +1213,11 @@ export class SearchIndex {
       surfaceOf = t => table.get(t) || [];
     }
     const results = page.map((docnum, i) => {
-      const [score, weak] = scored.get(docnum);
       let prepared = this.prepared.get(docnum);
       if (snippets && !prepared) { prepared = prepareText(records[i].text); this.prepared.set(docnum, prepared); }
-      const hit = {id: records[i].id, score, title: records[i].title, snippet: snippets ? makeSnippet(prepared, plan, surfaceOf) : ""};
-      if (weak) hit.weak = true;
-      return hit;
+      return this.hit(docnum, scored, records[i].id, records[i].title, snippets ? makeSnippet(prepared, plan, surfaceOf) : "");
     });
-    const response = {query: plan.text, total: partial ? null : order.length, results, facets};
-    Object.defineProperties(response, {
-      complete: {value: () => (partial ? this.search(query, Object.assign({}, options, {early: false})) : Promise.resolve(response)),
-                 enumerable: false},
-      plan: {value: plan, enumerable: false},
-      messages: {value: messages, enumerable: false},
-      docnums: {value: page, enumerable: false},
-      records: {value: records, enumerable: false},
-    });
-    return response;
+    return [results, records];
   }
 
   /** The URL of a case page relative to the site root. */
@@ -1158,7 +1225,8 @@ export class SearchIndex {
 
   /** Every file of the index not yet in memory, fetched with at most `parallel` requests at a time. */
   async prefetchAll(parallel = 8) {
-    const names = ["query.json", "facets.json"];
+    await this.warm();
+    const names = ["query.json", "facets.json", "titles.json"];
     for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
     const q = await this.queryData();
     for (let i = 0; i < q.groupCount; i++) names.push(`th/${i}.json`);

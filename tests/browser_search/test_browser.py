@@ -97,11 +97,45 @@ def test_header_box_shows_our_engine_results(page: tuple[Any, str], site: Path) 
     links = tab.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.getAttribute('href'))")
     first_case = links[0].rstrip("/").split("/")[-1]
     assert first_case == expected["results"][0]["id"]
+    # The list may show before its snippets (see the next test): they follow.
+    tab.wait_for_selector(".md-search-result__item mark", state="attached", timeout=20000)
     marks = tab.eval_on_selector_all(".md-search-result__item mark", "marks => marks.map(m => m.textContent)")
     assert marks and all(m in ("空き家", "移住", "空家", "空き屋") or m for m in marks)
     assert any("search/?q=" in link for link in links), "the last item links to the search page"
     # Material's own lunr index is not downloaded: the stub is a few hundred bytes.
     assert (site / "search" / "search_index.json").stat().st_size < 1000
+
+
+def test_header_box_list_does_not_wait_for_the_case_files_of_its_snippets(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    finished: list[str] = []
+    tab.on("requestfinished", lambda request: finished.append(request.url.split("?")[0].rsplit("/", 1)[-1]))
+    tab.goto(base)
+    tab.click("input.md-search__input")
+    tab.keyboard.type("空き家")
+    tab.keyboard.press("End")  # typed kana raise no keyup, on which Material queries
+    tab.wait_for_selector(".md-search-result__item mark", state="attached", timeout=20000)
+    # After its first results the box fetches the lexicon, thesaurus and titles in two files.
+    for _ in range(100):
+        if {"warm.json", "titles.json"} <= set(finished):
+            break
+        tab.wait_for_timeout(100)
+    assert {"warm.json", "titles.json"} <= set(finished), finished
+    # From now on no case file arrives: the next query's list must show all the same, without snippets.
+    blocked: list[str] = []
+    tab.context.route("**/search/index/d/*", lambda route: (blocked.append(route.request.url), route.abort()))
+    expected = search_with_node("ドローン", _export(site), limit=10)
+    assert expected["results"]
+    tab.fill("input.md-search__input", "")
+    tab.keyboard.type("ドローン")
+    tab.keyboard.press("End")
+    first = expected["results"][0]["id"]
+    tab.wait_for_function("id => { const a = document.querySelector('.md-search-result__item a'); return a && a.href.includes('/' + id + '/'); }",
+                          arg=first, timeout=20000)
+    titles = tab.eval_on_selector_all(".md-search-result__item h1", "hs => hs.map(h => h.textContent)")
+    assert expected["results"][0]["title"] in titles[0]
+    assert blocked, "the case files of the snippets were asked for"
+    assert tab.eval_on_selector_all(".md-search-result__item mark", "marks => marks.length") == 0
 
 
 def test_search_page_lists_the_engine_results_with_snippets(page: tuple[Any, str], site: Path) -> None:

@@ -110,3 +110,17 @@ def _single_file(folder: Path, name: str) -> bool:
             if postings and len(postings) == 4 and postings[3] == k:
                 return len(postings[1]) == 3
     return False
+
+
+def test_the_warm_files_hold_the_lexicon_thesaurus_and_titles(tiny_tiers: Path) -> None:
+    # What a search box fetches after its first results, in two requests: the same data as the small files.
+    manifest = _read(tiny_tiers, "manifest.json")
+    query = _read(tiny_tiers, "query.json")
+    warm = _read(tiny_tiers, "warm.json")
+    assert warm["lx"] == [_read(tiny_tiers, f"lx/{n}.json") for n in range(manifest["shards"]["lexicon"])]
+    assert warm["th"] == [_read(tiny_tiers, f"th/{n}.json") for n in range(query["thesaurus"]["groups"])]
+    assert warm["nw"] == [_read(tiny_tiers, f"nw/{n}.json") for n in range(len(query["thesaurus"]["narrower"]))]
+    titles = _read(tiny_tiers, "titles.json")
+    documents = [_read(tiny_tiers, f"d/{n}.json") for n in range(manifest["count"])]
+    assert titles == {"id": [d["id"] for d in documents], "title": [d["title"] for d in documents]}
+    assert len(documents) > 50 and len(warm["th"]) > 10

@@ -179,6 +179,53 @@ def test_early_results_are_the_complete_results(project_cases: list, tmp_path: P
     assert sum(1 for row in rows if row[3]) >= 10
 
 
+def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_path: Path) -> None:
+    # Once warm() has the titles, a keystroke's list shows before the case files of its snippets arrive;
+    # withSnippets() then gives exactly the response of a plain search.
+    import subprocess
+
+    from indexer.browser_engine import JS_DIR
+    from indexer.browser_export import write_browser_index
+
+    export = tmp_path / "export"
+    write_browser_index(project_cases, export)
+    script = (
+        "import {readFile} from 'node:fs/promises';"
+        f"import {{SearchIndex, pythonJSON}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
+        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
+        f"const base = {json.dumps(export.resolve().as_uri() + '/')};"
+        "let input = ''; for await (const c of process.stdin) input += c;"
+        "const plain = await SearchIndex.open(base, {fetchJSON: read});"
+        "const typing = await SearchIndex.open(base, {fetchJSON: read});"
+        "const options = {limit: 10, facets: false, early: true};"
+        "const cold = await typing.search('移住', Object.assign({snippets: 'deferred'}, options));"
+        "await typing.warm();"
+        "const out = [cold.snippetsPending];"
+        "for (const q of JSON.parse(input)) {"
+        "  const a = await (await plain.search(q, options)).complete();"
+        "  const b = await typing.search(q, Object.assign({snippets: 'deferred'}, options));"
+        "  const c = await (await b.complete()).withSnippets();"
+        "  out.push([q, b.snippetsPending, b.results.map(r => [r.id, r.title, r.score, r.snippet]),"
+        "            a.results.map(r => [r.id, r.title, r.score, '']),"
+        "            pythonJSON(a), pythonJSON(await b.withSnippets()), pythonJSON(c), (await b.withSnippets()).snippetsPending]);"
+        "}"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    queries = ["空き家 移住", "観光 DMO", "子育て支援", "ドローン 物流"]
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries, ensure_ascii=False),
+                          capture_output=True, text=True, check=True)
+    cold, *rows = json.loads(done.stdout)
+    assert cold is False  # before warm() there are no titles: the first search waits for its case files
+    for query, pending, early_rows, plain_rows, plain, later, completed, still in rows:
+        assert pending is True, query
+        assert early_rows == plain_rows, query
+        assert still is False, query
+        assert completed == plain, query
+        # The early response (total not known yet) with its snippets is the plain early response.
+        assert [r["snippet"] for r in json.loads(later)["results"]] == [r["snippet"] for r in json.loads(plain)["results"]]
+        assert any("<mark>" in r["snippet"] for r in json.loads(later)["results"]), query
+
+
 def test_evaluate_command_prints_the_gap(engines: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     from indexer.cli import main
 

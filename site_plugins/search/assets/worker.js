@@ -42,25 +42,37 @@ function items(index, query, response) {
 }
 
 let latest = 0;
+let completed = 0;  // the ticket whose complete response (with the total) is shown
 const COMPLETE_AFTER_MS = 300;
 
 async function answer(query, ticket) {
   const index = await ready;
   // The first results come from the first tiers of long posting lists when they prove them; the rest
-  // (and so the total) is read only once typing pauses, for the query still shown.
-  const response = await index.search(query, {limit: settings.limit, facets: false, early: true});
+  // (and so the total) is read only once typing pauses, for the query still shown. Once the titles are
+  // in memory (warm), the list shows at once and again with its snippets when their case files arrive.
+  const response = await index.search(query, {limit: settings.limit, facets: false, early: true, snippets: "deferred"});
+  if (response.snippetsPending) {
+    response.withSnippets().then(full => {
+      if (ticket === latest && completed !== ticket) self.postMessage({type: RESULT, data: items(index, query, full)});
+    }, error => console.warn("Yokoten search:", error));
+  }
   if (response.total === null) {
     setTimeout(() => {
       if (ticket !== latest) return;
-      response.complete().then(done => {
-        if (ticket === latest) self.postMessage({type: RESULT, data: items(index, query, done)});
+      response.complete().then(done => done.withSnippets()).then(done => {
+        if (ticket !== latest) return;
+        completed = ticket;
+        self.postMessage({type: RESULT, data: items(index, query, done)});
       }, error => console.warn("Yokoten search:", error));
     }, COMPLETE_AFTER_MS);
   }
-  if (settings.offline && !self.prefetching) {
-    self.prefetching = true;
-    index.prefetchAll().catch(() => { self.prefetching = false; });
-  }
+  // After the first results: what the next keystrokes need, and everything when the site asks for offline use.
+  index.warm().then(() => {
+    if (settings.offline && !self.prefetching) {
+      self.prefetching = true;
+      index.prefetchAll().catch(() => { self.prefetching = false; });
+    }
+  });
   return items(index, query, response);
 }
 
@@ -72,8 +84,9 @@ self.addEventListener("message", event => {
   } else if (message.type === QUERY) {
     // Answer in order: a slow first query (downloads) must not overwrite a later one.
     const ticket = ++latest;
-    chain = chain.then(() => answer(message.data, ticket)).then(
-      data => self.postMessage({type: RESULT, data}),
+    // A query typed over before its turn came is not searched at all.
+    chain = chain.then(() => (ticket === latest ? answer(message.data, ticket) : null)).then(
+      data => { if (data) self.postMessage({type: RESULT, data}); },
       error => { console.warn("Yokoten search:", error); self.postMessage({type: RESULT, data: {items: []}}); });
   }
 });

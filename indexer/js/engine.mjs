@@ -628,6 +628,21 @@ const defaultFetchJSON = async (url, init) => {
   return response.json();
 };
 
+/**
+ * What scoring found: `docs` the docnums of the results (any order), and by docnum their `score` and
+ * whether they are `weak`; `complete` when every posting was read. Typed arrays, not a Map of arrays:
+ * a broad query scores every case, and an array each kept the garbage collector busy for tens of ms.
+ */
+class Scored {
+  constructor(count) {
+    this.docs = [];
+    this.score = new Float64Array(count);
+    this.weak = new Uint8Array(count);
+    this.found = new Uint8Array(count);  // while scoring: whether the case is a result so far
+    this.complete = false;
+  }
+}
+
 /** An opened static index. Files are fetched on demand and kept in memory (then work offline). */
 export class SearchIndex {
   constructor(base, manifest, fetchJSON) {
@@ -715,7 +730,7 @@ export class SearchIndex {
    * Fetch in the background what later keystrokes would otherwise wait for, once the first results show:
    * the whole lexicon, the thesaurus and narrower-term files, and the id and title of every case (with
    * them a result list shows before the case files its snippets are cut from; see `snippets: "deferred"`).
-   * Two files (warm.json and titles.json), a few hundred KB gzipped at 10,000 cases, at low priority.
+   * Three files (warm.json, titles.json, then facets.json), a few hundred KB gzipped at 10,000 cases, at low priority.
    * Resolves when done; after a failure the files are fetched again on demand, and by the next warm().
    */
   warm() {
@@ -727,7 +742,9 @@ export class SearchIndex {
       nw.forEach((entries, i) => keep(`nw/${i}.json`, entries));
     });
     const titles = this.file("titles.json", {priority: "low"}).then(data => { this.titles = data; });
-    this._warm = Promise.all([bundle, titles]).then(() => undefined, () => { this._warm = null; });
+    // The facet table, which a query naming a place or a year needs (tens of ms to build at 10,000 cases).
+    const table = Promise.all([bundle, titles]).then(() => this.file("facets.json", {priority: "low"})).then(() => this.facetTable());
+    this._warm = Promise.all([bundle, titles, table]).then(() => undefined, () => { this._warm = null; });
     return this._warm;
   }
 
@@ -890,8 +907,8 @@ export class SearchIndex {
 
   /**
    * The score of one case as indexer/search/searcher.py computes it, with `vals[i]` the impact of the case
-   * in list i (0: not there). Returns null when the case is not a result, else [score, weak] (the score
-   * rounded as the CLI rounds it unless `exact` is false).
+   * in list i (0: not there). Returns -1 when the case is not a result, else its score (rounded as the CLI
+   * rounds it unless `exact` is false), and sets `this.weak` (no array per case: a query may score 10,000).
    * Every step only grows with a list's presence and impact, which makes bounds from partial lists safe.
    */
   evaluate(compiled, vals, factor, exact = true) {
@@ -929,21 +946,107 @@ export class SearchIndex {
     const gramTotal = compiled.grams.length;
     const hasUnits = compiled.units.length > 0;
     if (hasUnits || gramTotal) {
-      if (!(text > 0 || (gramTotal && count >= c.NGRAM_KEEP * gramTotal - 1e-9))) return null;
+      if (!(text > 0 || (gramTotal && count >= c.NGRAM_KEEP * gramTotal - 1e-9))) return -1;
     }
     let coverage = 1.0;
     if (hasUnits) {
       coverage = covered / compiled.totalWeight;
-      if (this.scoring.isDropped(coverage, gramTotal ? count / gramTotal : 0.0)) return null;
+      if (this.scoring.isDropped(coverage, gramTotal ? count / gramTotal : 0.0)) return -1;
     } else if (gramTotal) {
       coverage = count / gramTotal;
     }
     const score = (!hasUnits && !gramTotal ? 1.0 : gramTotal ? text + c.NGRAM_WEIGHT * grams : text) * factor;
-    return [exact ? roundTo(score, c.SCORE_DECIMALS) : score, this.scoring.isWeak(coverage)];
+    this.weak = this.scoring.isWeak(coverage);
+    return exact ? roundTo(score, c.SCORE_DECIMALS) : score;
   }
 
   /**
-   * Scores of the cases for a plan: Map(docnum -> [score, weak]). With `early` = k, long lists are read
+   * evaluate() for many cases at once, list by list: for each case the same operations in the same order,
+   * so the same scores to the last bit, in tight loops over typed arrays instead of one call per case.
+   * Writes `found`, `score` and `weak` of each case of `batch` into `result` (a Scored).
+   */
+  evaluateMany(compiled, lists, batch, factor, result) {
+    const c = this.manifest.scoring;
+    const n = batch.length;
+    const text = new Float64Array(n);
+    const covered = new Float64Array(n);
+    const unitScore = new Float64Array(n);
+    const unitShare = new Float64Array(n);
+    const sum = new Float64Array(n);
+    const all = new Uint8Array(n);
+    for (const unit of compiled.units) {
+      unitScore.fill(0);
+      unitShare.fill(0);
+      for (let j = 0; j < unit.own.length; j++) {
+        const dense = lists[unit.own[j]].dense;
+        const share = unit.shares[j];
+        for (let b = 0; b < n; b++) {
+          const v = dense[batch[b]];
+          if (v !== 0) { unitScore[b] += v; unitShare[b] += share; }
+        }
+      }
+      for (const variant of unit.variants) {
+        sum.fill(0);
+        all.fill(1);
+        for (let j = 0; j < variant.terms.length; j++) {
+          const dense = lists[variant.terms[j]].dense;
+          const idf = variant.idfs[j];
+          for (let b = 0; b < n; b++) {
+            if (!all[b]) continue;
+            const v = dense[batch[b]];
+            if (v === 0) all[b] = 0; else sum[b] += v / idf;
+          }
+        }
+        for (const i of variant.pairs) {
+          const dense = lists[i].dense;
+          for (let b = 0; b < n; b++) if (all[b] && dense[batch[b]] === 0) all[b] = 0;
+        }
+        const scale = variant.weight * unit.ownIdf;
+        const terms = variant.terms.length;
+        for (let b = 0; b < n; b++) {
+          if (!all[b]) continue;
+          const found = scale * (sum[b] / terms);
+          if (found > unitScore[b]) unitScore[b] = found;
+          unitShare[b] = 1.0;
+        }
+      }
+      const weight = unit.weight;
+      for (let b = 0; b < n; b++) { text[b] += unitScore[b]; covered[b] += unitShare[b] * weight; }
+    }
+    for (const i of compiled.pairs) {
+      const dense = lists[i].dense;
+      for (let b = 0; b < n; b++) { const v = dense[batch[b]]; if (v !== 0) text[b] += v * c.PAIR_WEIGHT; }
+    }
+    const grams = sum.fill(0);
+    const count = new Uint32Array(n);
+    for (const i of compiled.grams) {
+      const dense = lists[i].dense;
+      for (let b = 0; b < n; b++) { const v = dense[batch[b]]; if (v !== 0) { grams[b] += v; count[b] += 1; } }
+    }
+    const gramTotal = compiled.grams.length;
+    const hasUnits = compiled.units.length > 0;
+    for (let b = 0; b < n; b++) {
+      const docnum = batch[b];
+      result.found[docnum] = 0;
+      if (hasUnits || gramTotal) {
+        if (!(text[b] > 0 || (gramTotal && count[b] >= c.NGRAM_KEEP * gramTotal - 1e-9))) continue;
+      }
+      let coverage = 1.0;
+      if (hasUnits) {
+        coverage = covered[b] / compiled.totalWeight;
+        if (this.scoring.isDropped(coverage, gramTotal ? count[b] / gramTotal : 0.0)) continue;
+      } else if (gramTotal) {
+        coverage = count[b] / gramTotal;
+      }
+      const score = (!hasUnits && !gramTotal ? 1.0 : gramTotal ? text[b] + c.NGRAM_WEIGHT * grams[b] : text[b]) * factor(docnum);
+      result.found[docnum] = 1;
+      result.score[docnum] = roundTo(score, c.SCORE_DECIMALS);
+      result.weak[docnum] = this.scoring.isWeak(coverage) ? 1 : 0;
+    }
+  }
+
+  /**
+   * Scores of the cases for a plan (a Scored). With `early` = k, long lists are read
    * tier by tier until the first k results are proven (only those are returned), else in full.
    */
   async score(plan, docs, allowed, early = 0) {
@@ -960,7 +1063,6 @@ export class SearchIndex {
     const factor = factors.length
       ? n => factors[n] || (factors[n] = (inPlace(n) ? c.PLACE_FACTOR : 1.0) * (inYear(n) ? c.YEAR_FACTOR : 1.0))
       : () => 1.0;
-    const vals = new Float64Array(lists.length);
     // Rounds read deeper tiers, which only add postings: a case is scored again only when one of its
     // impacts arrived since the last round (`fresh`); `seen` keeps every case met so far, `taken` how
     // many postings of each list were looked at.
@@ -968,7 +1070,7 @@ export class SearchIndex {
     const stamp = new Uint32Array(this.count);
     const taken = lists.map(() => 0);
     const seen = [];
-    const result = new Map();
+    const result = new Scored(this.count);  // scores of every case seen so far, `found` or not
     let rounds = 0;
     let work = 0;
     for (;;) {
@@ -987,14 +1089,14 @@ export class SearchIndex {
           taken[i] = list.docs.length;
         });
       }
-      for (const docnum of fresh) {
-        for (let i = 0; i < lists.length; i++) vals[i] = lists[i].dense[docnum];
-        const found = this.evaluate(compiled, vals, factor(docnum));
-        if (found) result.set(docnum, found); else result.delete(docnum);
+      this.evaluateMany(compiled, lists, fresh, factor, result);
+      if (lists.every(list => list.bound === 0.0)) {
+        result.docs = seen.filter(docnum => result.found[docnum]);
+        result.complete = true;
+        return result;
       }
-      if (lists.every(list => list.bound === 0.0)) return Object.assign(result, {complete: true});
       const deeper = this.prove(compiled, lists, result, seen, factor, early, prefs.size > 0, years.size > 0);
-      if (deeper instanceof Map) return deeper;
+      if (deeper === result) return result;
       // Each round costs a download and a pass over the cases seen: when a few do not settle the
       // first results, the scores are flat and reading the lists whole is faster.
       // The first query of a page reads as little as it can; later ones (someone typing, the index
@@ -1021,8 +1123,9 @@ export class SearchIndex {
     const weakLast = Boolean(c.WEAK_LAST);
     const before = (a, b) => (weakLast && a[1] !== b[1] ? !a[1] : a[0] > b[0] || (a[0] === b[0] && a[2] < b[2]));
     const top = [];  // the k best, in order
-    for (const [docnum, [score, weak]] of result) {
-      const item = [score, weak, docnum];
+    for (const docnum of seen) {
+      if (!result.found[docnum]) continue;
+      const item = [result.score[docnum], Boolean(result.weak[docnum]), docnum];
       if (top.length === k && !before(item, top[k - 1])) continue;
       let at = top.length;
       while (at > 0 && before(item, top[at - 1])) at--;
@@ -1033,13 +1136,22 @@ export class SearchIndex {
     const open = lists.map(list => list.bound > 0);
     const vals = new Float64Array(lists.length);
     // The highest a case may score: present at the bound in every list that is not complete and lacks it
-    // (docnum -1: a case in no list read so far), optionally absent from list `without`.
+    // (docnum -1: a case in no list read so far), optionally absent from list `without`. Null: not a result.
     const highest = (docnum, f, without = -1, exact = true) => {
       for (let i = 0; i < lists.length; i++) {
         const v = docnum >= 0 ? lists[i].dense[docnum] : 0;
         vals[i] = v === 0 && open[i] && i !== without ? lists[i].bound : v;
       }
-      return this.evaluate(compiled, vals, f, exact);
+      const score = this.evaluate(compiled, vals, f, exact);
+      return score >= 0 ? [score, this.weak] : null;
+    };
+    // The same, as a score only (-1: not a result), for the many cases that are far below the k-th.
+    const roughly = (docnum, f) => {
+      for (let i = 0; i < lists.length; i++) {
+        const v = lists[i].dense[docnum];
+        vals[i] = v === 0 && open[i] ? lists[i].bound : v;
+      }
+      return this.evaluate(compiled, vals, f, false);
     };
     const blocking = [];  // [highest score, docnum (-1: a case in no list read so far), factor]
     for (const [score, weak, docnum] of top) {
@@ -1050,11 +1162,11 @@ export class SearchIndex {
     for (const docnum of seen) {
       if (chosen.has(docnum)) continue;
       const f = factor(docnum);
-      let high = highest(docnum, f, -1, false);
-      if (!high) continue;
+      const rough = roughly(docnum, f);
+      if (rough < 0) continue;
       // Rounding moves a score by at most half a unit of its last decimal: far below the k-th, no tie.
-      if (last && high[0] < last[0] - 1e-5 && (!weakLast || high[1] === last[1] || high[1])) continue;
-      high = highest(docnum, f);
+      if (last && rough < last[0] - 1e-5 && (!weakLast || this.weak === last[1] || this.weak)) continue;
+      const high = highest(docnum, f);
       if (high && (!last || !before(last, [high[0], high[1], docnum]))) blocking.push([high[0], docnum, f]);
       if (blocking.length >= 32) break;  // enough to choose the lists to read next: this round fails anyway
     }
@@ -1062,9 +1174,8 @@ export class SearchIndex {
     const unseen = highest(-1, most);
     if (unseen && (!last || !(weakLast && unseen[1] && !last[1]) && !(unseen[0] < last[0]))) blocking.push([unseen[0], -1, most]);
     if (!blocking.length) {
-      const proven = new Map();
-      for (const [score, weak, docnum] of top) proven.set(docnum, [score, weak]);
-      return proven;
+      result.docs = top.map(item => item[2]);
+      return result;
     }
     // Read further the lists whose bounds lift the strongest blocking cases most (one round trip each).
     blocking.sort((a, b) => b[0] - a[0]);
@@ -1116,11 +1227,12 @@ export class SearchIndex {
     const q = await this.queryData();
     if (plan.truncated) messages.push(`検索語が長いため、先頭の ${q.maxChars} 文字（${q.maxUnits} 語まで）で検索しました`);
     if (plan.ignored.length) messages.push("次の語は検索に使いませんでした: " + plan.ignored.join("、"));
-    let scored = new Map();
+    let scored = new Scored(0);
     let partial = false;
     const isEmpty = !(plan.units.length || plan.ngrams.length || plan.years.length || plan.prefectures.length);
     if (!plan.normalized.trim()) {
-      for (let n = 0; n < this.count; n++) scored.set(n, [0.0, false]);
+      scored = new Scored(this.count);
+      for (let n = 0; n < this.count; n++) scored.docs.push(n);
       if (sort === "relevance") sort = "newest";
     } else if (isEmpty) {
       messages.push("検索できる語がありません（記号や絵文字だけでは検索できません）");
@@ -1128,23 +1240,22 @@ export class SearchIndex {
       const allowed = active.length ? docnum => active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v))) : null;
       scored = await this.score(plan, docs, allowed, early ? offset + limit : 0);
       // Fewer proven results than asked for are all there are: the total is known then.
-      partial = early && !scored.complete && scored.size >= offset + limit;
+      partial = early && !scored.complete && scored.docs.length >= offset + limit;
     }
     if (active.length) {
-      for (const docnum of [...scored.keys()]) {
-        if (!active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v)))) scored.delete(docnum);
-      }
+      scored.docs = scored.docs.filter(docnum => active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v))));
     }
-    let order = [...scored.keys()];
+    let order = scored.docs.slice();
     // Weak results come last only when the scoring module says so (WEAK_LAST), as in the searcher.
     const weakLast = Boolean(this.manifest.scoring.WEAK_LAST);
-    const weakFirst = (a, b) => (weakLast ? scored.get(a)[1] - scored.get(b)[1] : 0);
+    const {score: scoreOf, weak: weakOf} = scored;
+    const weakFirst = (a, b) => (weakLast ? weakOf[a] - weakOf[b] : 0);
     // docnums follow case ids, so comparing docnums breaks ties by id as the CLI does.
     if (sort === "newest") {
       order.sort((a, b) => weakFirst(a, b) || (docs[b].start - docs[a].start)
-        || (docs[b].updated - docs[a].updated) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b));
+        || (docs[b].updated - docs[a].updated) || (scoreOf[b] - scoreOf[a]) || (a - b));
     } else {
-      const compare = (a, b) => weakFirst(a, b) || (scored.get(b)[0] - scored.get(a)[0]) || (a - b);
+      const compare = (a, b) => weakFirst(a, b) || (scoreOf[b] - scoreOf[a]) || (a - b);
       const wanted = offset + Math.max(0, limit);
       if (wanted >= 64 || wanted * 4 >= order.length) {
         order.sort(compare);
@@ -1193,9 +1304,8 @@ export class SearchIndex {
   }
 
   hit(docnum, scored, id, title, snippet) {
-    const [score, weak] = scored.get(docnum);
-    const found = {id, score, title, snippet};
-    if (weak) found.weak = true;
+    const found = {id, score: scored.score[docnum], title, snippet};
+    if (scored.weak[docnum]) found.weak = true;
     return found;
   }
 

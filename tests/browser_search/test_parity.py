@@ -226,6 +226,47 @@ def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_
         assert any("<mark>" in r["snippet"] for r in json.loads(later)["results"]), query
 
 
+def test_scoring_many_cases_at_once_gives_the_scores_of_one_at_a_time(engines: tuple[Path, Path]) -> None:
+    # evaluateMany (list by list, typed arrays) must agree to the last bit with evaluate (case by case),
+    # which the proof of early results uses: every case of every list of each evaluation query.
+    import subprocess
+
+    from indexer.browser_engine import JS_DIR
+
+    _, export = engines
+    script = (
+        "import {readFile} from 'node:fs/promises';"
+        f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
+        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
+        f"const index = await SearchIndex.open({json.dumps(export.resolve().as_uri() + '/')}, {{fetchJSON: read}});"
+        "let input = ''; for await (const c of process.stdin) input += c;"
+        "let compared = 0; const differ = [];"
+        "for (const q of JSON.parse(input)) {"
+        "  const compiled = index.compile(await index.plan(q));"
+        "  const lists = await Promise.all(compiled.lists.map(([kind, term]) => index.postings(kind, term)));"
+        "  await Promise.all(lists.map(list => index.ensure(list, Infinity)));"
+        "  index.weights(compiled, lists);"
+        "  const batch = [...new Set(lists.flatMap(list => list.docs))];"
+        "  const factor = n => (n % 3 ? 1.0 : 1.5);"
+        "  const many = {found: new Uint8Array(index.count), score: new Float64Array(index.count), weak: new Uint8Array(index.count)};"
+        "  index.evaluateMany(compiled, lists, batch, factor, many);"
+        "  for (const n of batch) {"
+        "    const score = index.evaluate(compiled, lists.map(list => list.dense[n]), factor(n));"
+        "    const one = score >= 0 ? [1, score, index.weak ? 1 : 0] : [0];"
+        "    const other = many.found[n] ? [1, many.score[n], many.weak[n]] : [0];"
+        "    compared += 1;"
+        "    if (JSON.stringify(one) !== JSON.stringify(other)) differ.push([q, n, one, other]);"
+        "  }"
+        "}"
+        "process.stdout.write(JSON.stringify({compared, differ}));"
+    )
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(_eval_queries(), ensure_ascii=False),
+                          capture_output=True, text=True, check=True)
+    outcome = json.loads(done.stdout)
+    assert outcome["differ"] == []
+    assert outcome["compared"] > 1000
+
+
 def test_evaluate_command_prints_the_gap(engines: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     from indexer.cli import main
 

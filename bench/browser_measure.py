@@ -10,6 +10,7 @@ later, such as an engine reading the rest of its index afterwards, are not count
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ def measure(site: Path, page: str, first_query: str, queries: list[str], keystro
     Returns:
         The measurement.
     """
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     result = Measurement(first_query)
@@ -73,7 +75,9 @@ def measure(site: Path, page: str, first_query: str, queries: list[str], keystro
             if counting["on"] and not request.url.startswith(base + page) and "bench-config" not in request.url:
                 timing = request.timing
                 end = timing["startTime"] + timing["responseEnd"] if timing["responseEnd"] >= 0 else float("inf")
-                sizes.append((request.sizes()["responseBodySize"], end))
+                # The browser may close while an engine still reads ahead after its results: not counted then.
+                with contextlib.suppress(PlaywrightError):
+                    sizes.append((request.sizes()["responseBodySize"], end))
 
         context.on("requestfinished", on_finished)
         tab = context.new_page()

@@ -693,21 +693,36 @@ export class SearchIndex {
   }
 
   _docFacets(columns) {
+    // Cases share their facet values (eight themes, 47 prefectures, a few dozen year spans): each distinct
+    // list is made once and shared, read only. At 10,000 cases this takes a few ms instead of a hundred.
     const labels = this.manifest.labels;
-    const docs = [];
+    const caches = {};
+    const once = (kind, key, make) => {
+      const cache = caches[kind] || (caches[kind] = new Map());
+      let value = cache.get(key);
+      if (value === undefined) { value = make(); cache.set(key, value); }
+      return value;
+    };
+    const single = facet => i => once(facet, i, () => (i >= 0 ? [labels[facet][i][0]] : []));
+    const [program, type, size, status] = ["program", "type", "size", "status"].map(single);
+    const themes = mask => labels.theme.filter((_, i) => mask & (1 << i)).map(row => row[0]);
+    const prefsOf = value => (Array.isArray(value) ? value : [value]).map(p => String(p).padStart(2, "0"));
+    const docs = new Array(this.count);
     for (let n = 0; n < this.count; n++) {
-      const themes = labels.theme.filter((_, i) => columns.theme[n] & (1 << i)).map(row => row[0]);
       const prefValue = columns.pref[n];
-      const prefs = (Array.isArray(prefValue) ? prefValue : [prefValue]).map(p => String(p).padStart(2, "0"));
-      const regions = [...new Set(prefs.map(p => this.prefRegion.get(p)))];
-      const years = [];
-      for (let y = columns.start[n]; y <= columns.start[n] + columns.span[n]; y++) years.push(String(y));
-      const pick = (facet, i) => (i >= 0 ? [labels[facet][i][0]] : []);
-      docs.push({
-        theme: themes, pref: prefs, region: regions, program: pick("program", columns.program[n]),
-        type: pick("type", columns.type[n]), year: years, size: pick("size", columns.size[n]),
-        status: pick("status", columns.status[n]), start: columns.start[n], updated: columns.updated[n],
-      });
+      const key = Array.isArray(prefValue) ? prefValue.join(",") : prefValue;  // a number for one prefecture
+      const prefs = once("pref", key, () => prefsOf(prefValue));
+      const start = columns.start[n];
+      const span = columns.span[n];
+      docs[n] = {
+        theme: once("theme", columns.theme[n], () => themes(columns.theme[n])),
+        pref: prefs,
+        region: once("region", key, () => [...new Set(prefs.map(p => this.prefRegion.get(p)))]),
+        program: program(columns.program[n]), type: type(columns.type[n]),
+        year: once("year", start * 1000 + span, () => Array.from({length: span + 1}, (_, i) => String(start + i))),
+        size: size(columns.size[n]), status: status(columns.status[n]),
+        start, updated: columns.updated[n],
+      };
     }
     return docs;
   }

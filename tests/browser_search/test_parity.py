@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from indexer.browser_engine import run_batch, search_with_node
+from indexer.browser_engine import JS_DIR, run_batch, search_with_node
+from indexer.browser_export import write_browser_index
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,6 +19,25 @@ ROOT = Path(__file__).resolve().parents[2]
 def _eval_queries() -> list[str]:
     data = yaml.safe_load((ROOT / "eval" / "queries.yaml").read_text(encoding="utf-8"))
     return [str(item["query"]) for item in data["queries"]]
+
+
+def _run_engine(export: Path, body: str, data: Any, names: str = "SearchIndex") -> Any:
+    """Run ``body`` under Node and return what it writes as JSON.
+
+    Defined for it: the engine's exports ``names``, ``read`` (a fetchJSON reading files), ``base`` (the
+    export folder's URL) and ``input`` (``data`` as JSON text).
+    """
+    script = (
+        "import {readFile} from 'node:fs/promises';"
+        f"import {{{names}}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
+        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
+        f"const base = {json.dumps(export.resolve().as_uri() + '/')};"
+        "let input = ''; for await (const c of process.stdin) input += c;"
+        + body
+    )
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(data, ensure_ascii=False),
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def _compare(queries: list[str], engines: tuple[Path, Path]) -> tuple[float, float, list[str]]:
@@ -58,7 +80,6 @@ def test_parity_on_keystroke_prefixes(engines: tuple[Path, Path]) -> None:
 
 
 def test_cli_json_is_the_same(engines: tuple[Path, Path], project_cases: list, tmp_path: Path) -> None:
-    from indexer.browser_export import write_browser_index
     from indexer.search.searcher import open_searcher
 
     index, export = engines
@@ -97,22 +118,11 @@ def test_filters_and_sort_match(engines: tuple[Path, Path]) -> None:
 
 def _browser_plans(export: Path, queries: list[str]) -> list[dict]:
     """The browser engine's query plans (``SearchIndex.plan``) under Node, for an export folder."""
-    import subprocess
-
-    from indexer.browser_engine import JS_DIR
-
-    script = (
-        "import {readFile} from 'node:fs/promises';"
-        f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
-        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
-        f"const index = await SearchIndex.open({json.dumps(export.resolve().as_uri() + '/')}, {{fetchJSON: read}});"
-        "let input = ''; for await (const c of process.stdin) input += c;"
+    plans: list[dict] = _run_engine(export, (
+        "const index = await SearchIndex.open(base, {fetchJSON: read});"
         "const out = []; for (const q of JSON.parse(input)) out.push(await index.plan(q));"
         "process.stdout.write(JSON.stringify(out));"
-    )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
-                          text=True, check=True)
-    plans: list[dict] = json.loads(done.stdout)
+    ), queries)
     return plans
 
 
@@ -143,23 +153,13 @@ def test_ndcg_within_002_of_whoosh(engines: tuple[Path, Path]) -> None:
 def test_early_results_are_the_complete_results(project_cases: list, tmp_path: Path) -> None:
     # The header box shows results proven from the first tiers of long lists: they must be exactly the
     # results computed from every posting. Tiny tiers make the project's lists long enough to be cut.
-    import subprocess
-
-    from indexer.browser_engine import JS_DIR
-    from indexer.browser_export import write_browser_index
-
     export = tmp_path / "tiered"
     write_browser_index(project_cases, export, head_postings=2, inline_postings=2)
     queries = _eval_queries()
     queries += sorted({q[:i] for q in queries[:20] for i in range(1, len(q) + 1)})
-    script = (
-        "import {readFile} from 'node:fs/promises';"
-        f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
-        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
-        f"const base = {json.dumps(export.resolve().as_uri() + '/')};"
+    rows = _run_engine(export, (
         "const full = await SearchIndex.open(base, {fetchJSON: read});"
         "const early = await SearchIndex.open(base, {fetchJSON: read});"
-        "let input = ''; for await (const c of process.stdin) input += c;"
         "const out = [];"
         "for (const q of JSON.parse(input)) {"
         "  const a = await full.search(q, {limit: 10, facets: false});"
@@ -170,10 +170,7 @@ def test_early_results_are_the_complete_results(project_cases: list, tmp_path: P
         "  out.push([q, a.results, b.results, b.total === null, a.total, c.total, d.results]);"
         "}"
         "process.stdout.write(JSON.stringify(out));"
-    )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries), capture_output=True,
-                          text=True, check=True)
-    rows = json.loads(done.stdout)
+    ), queries)
     assert [q for q, a, b, _, total, completed, warm in rows if a != b or total != completed or a != warm] == []
     # The proof path is exercised: some answers came before every tier was read (23 of 195 measured).
     assert sum(1 for row in rows if row[3]) >= 10
@@ -182,19 +179,10 @@ def test_early_results_are_the_complete_results(project_cases: list, tmp_path: P
 def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_path: Path) -> None:
     # Once warm() has the titles, a keystroke's list shows before the case files of its snippets arrive;
     # withSnippets() then gives exactly the response of a plain search.
-    import subprocess
-
-    from indexer.browser_engine import JS_DIR
-    from indexer.browser_export import write_browser_index
-
     export = tmp_path / "export"
     write_browser_index(project_cases, export)
-    script = (
-        "import {readFile} from 'node:fs/promises';"
-        f"import {{SearchIndex, pythonJSON}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
-        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
-        f"const base = {json.dumps(export.resolve().as_uri() + '/')};"
-        "let input = ''; for await (const c of process.stdin) input += c;"
+    queries = ["空き家 移住", "観光 DMO", "子育て支援", "ドローン 物流"]
+    cold, *rows = _run_engine(export, (
         "const plain = await SearchIndex.open(base, {fetchJSON: read});"
         "const typing = await SearchIndex.open(base, {fetchJSON: read});"
         "const options = {limit: 10, facets: false, early: true};"
@@ -210,11 +198,7 @@ def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_
         "            pythonJSON(a), pythonJSON(await b.withSnippets()), pythonJSON(c), (await b.withSnippets()).snippetsPending]);"
         "}"
         "process.stdout.write(JSON.stringify(out));"
-    )
-    queries = ["空き家 移住", "観光 DMO", "子育て支援", "ドローン 物流"]
-    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(queries, ensure_ascii=False),
-                          capture_output=True, text=True, check=True)
-    cold, *rows = json.loads(done.stdout)
+    ), queries, names="SearchIndex, pythonJSON")
     assert cold is False  # before warm() there are no titles: the first search waits for its case files
     for query, pending, early_rows, plain_rows, plain, later, completed, still in rows:
         assert pending is True, query
@@ -229,17 +213,9 @@ def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_
 def test_scoring_many_cases_at_once_gives_the_scores_of_one_at_a_time(engines: tuple[Path, Path]) -> None:
     # evaluateMany (list by list, typed arrays) must agree to the last bit with evaluate (case by case),
     # which the proof of early results uses: every case of every list of each evaluation query.
-    import subprocess
-
-    from indexer.browser_engine import JS_DIR
-
     _, export = engines
-    script = (
-        "import {readFile} from 'node:fs/promises';"
-        f"import {{SearchIndex}} from {json.dumps((JS_DIR / 'engine.mjs').as_uri())};"
-        "const read = async u => JSON.parse(await readFile(new URL(u.split('?')[0]), 'utf-8'));"
-        f"const index = await SearchIndex.open({json.dumps(export.resolve().as_uri() + '/')}, {{fetchJSON: read}});"
-        "let input = ''; for await (const c of process.stdin) input += c;"
+    outcome = _run_engine(export, (
+        "const index = await SearchIndex.open(base, {fetchJSON: read});"
         "let compared = 0; const differ = [];"
         "for (const q of JSON.parse(input)) {"
         "  const compiled = index.compile(await index.plan(q));"
@@ -259,10 +235,7 @@ def test_scoring_many_cases_at_once_gives_the_scores_of_one_at_a_time(engines: t
         "  }"
         "}"
         "process.stdout.write(JSON.stringify({compared, differ}));"
-    )
-    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(_eval_queries(), ensure_ascii=False),
-                          capture_output=True, text=True, check=True)
-    outcome = json.loads(done.stdout)
+    ), _eval_queries())
     assert outcome["differ"] == []
     assert outcome["compared"] > 1000
 
@@ -284,7 +257,7 @@ def test_typed_spellings_are_cut_as_mecab_cuts_them_where_no_case_writes_them(tm
     # The browser has no MeCab: a spelling no case uses (街づくり where cases write まちづくり) is cut by
     # the lexicon alone. The thesaurus file's `spellings` put those forms in every export.
     from indexer import analysis
-    from indexer.browser_export import typed_spellings, write_browser_index
+    from indexer.browser_export import typed_spellings
     from indexer.loader import load_cases
 
     cases = load_cases([ROOT / "tests" / "fixtures" / "valid" / "cases"])

@@ -657,7 +657,7 @@ export class SearchIndex {
     this.impactCache = new Map();
     this.entries = new Map();  // term -> its term-shard entry, from the files of synonym groups and narrower terms
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
-    this.docsLoaded = new Set();  // docnums whose case file is in memory
+    this.records = new Map();  // docnum -> its case file, once in memory
     this.titles = null;  // {id, title} by docnum, once warm() has read titles.json
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
@@ -1211,7 +1211,7 @@ export class SearchIndex {
 
   async doc(docnum) {
     const record = await this.file(`d/${docnum}.json`);
-    this.docsLoaded.add(docnum);
+    this.records.set(docnum, record);
     return record;
   }
 
@@ -1220,8 +1220,9 @@ export class SearchIndex {
    * "newest"), limit, offset, snippets (default true), facets (default true), early (default false).
    * Returns {query, total, results, facets} and, apart from those keys, `plan`, `messages`, `docnums` and
    * `records` (for the UI). With `snippets: "deferred"`, once warm() has read the titles, results whose case
-   * files are not in memory yet come at once with empty snippets and `snippetsPending`; `withSnippets()`
-   * gives the same response with them (on any response: itself when nothing is pending). With `early` (relevance order, no facets) the results may come from the heads of long
+   * files are not in memory yet come at once with empty snippets and `snippetsPending` (the others with
+   * theirs); `withSnippets()` gives the same response with every snippet (on any response: itself when
+   * nothing is pending). With `early` (relevance order, no facets) the results may come from the heads of long
    * posting lists only, proven to be the same as with every posting: then `total` is null and
    * `complete()` gives the whole response (tails fetched).
    */
@@ -1311,9 +1312,8 @@ export class SearchIndex {
       });
       return response;
     };
-    if (snippets === "deferred" && this.titles && page.some(n => !this.docsLoaded.has(n))) {
-      const {id, title} = this.titles;
-      return respond([page.map(n => this.hit(n, scored, id[n], title[n], "")), null]);
+    if (snippets === "deferred" && this.titles && page.some(n => !this.records.has(n))) {
+      return respond(await this.hits(page, scored, plan, snippets, true));
     }
     return respond(await this.hits(page, scored, plan, snippets));
   }
@@ -1324,9 +1324,14 @@ export class SearchIndex {
     return found;
   }
 
-  /** [results, records] of a page of docnums: their case files fetched, snippets cut when asked. */
-  async hits(page, scored, plan, snippets) {
-    const records = await Promise.all(page.map(n => this.doc(n)));
+  /**
+   * [results, records] of a page of docnums: their case files fetched, snippets cut when asked. With
+   * `inMemory`, nothing is fetched: cases whose files are not in memory get their title from the titles
+   * and an empty snippet, and records is null (a list that shows at once, and keeps the snippets of the
+   * cases it showed before).
+   */
+  async hits(page, scored, plan, snippets, inMemory = false) {
+    const records = inMemory ? page.map(n => this.records.get(n) || null) : await Promise.all(page.map(n => this.doc(n)));
     let surfaceOf = () => [];
     if (snippets) {
       const terms = new Set();
@@ -1338,11 +1343,12 @@ export class SearchIndex {
       surfaceOf = t => table.get(t) || [];
     }
     const results = page.map((docnum, i) => {
+      if (!records[i]) return this.hit(docnum, scored, this.titles.id[docnum], this.titles.title[docnum], "");
       let prepared = this.prepared.get(docnum);
       if (snippets && !prepared) { prepared = prepareText(records[i].text); this.prepared.set(docnum, prepared); }
       return this.hit(docnum, scored, records[i].id, records[i].title, snippets ? makeSnippet(prepared, plan, surfaceOf) : "");
     });
-    return [results, records];
+    return [results, inMemory ? null : records];
   }
 
   /** The URL of a case page relative to the site root. */

@@ -194,20 +194,26 @@ def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_
         "  const b = await typing.search(q, Object.assign({snippets: 'deferred'}, options));"
         "  const c = await (await b.complete()).withSnippets();"
         "  out.push([q, b.snippetsPending, b.results.map(r => [r.id, r.title, r.score, r.snippet]),"
-        "            a.results.map(r => [r.id, r.title, r.score, '']),"
+        "            a.results.map(r => [r.id, r.title, r.score, r.snippet]),"
         "            pythonJSON(a), pythonJSON(await b.withSnippets()), pythonJSON(c), (await b.withSnippets()).snippetsPending]);"
         "}"
         "process.stdout.write(JSON.stringify(out));"
     ), queries, names="SearchIndex, pythonJSON")
     assert cold is False  # before warm() there are no titles: the first search waits for its case files
+    at_once = waiting = 0
     for query, pending, early_rows, plain_rows, plain, later, completed, still in rows:
         assert pending is True, query
-        assert early_rows == plain_rows, query
+        # Same cases, titles and scores; a snippet now when the case file is in memory, else empty.
+        assert [row[:3] for row in early_rows] == [row[:3] for row in plain_rows], query
+        assert all(e[3] in ("", p[3]) for e, p in zip(early_rows, plain_rows, strict=True)), query
+        at_once += sum(1 for row in early_rows if row[3])
+        waiting += sum(1 for row in early_rows if not row[3])
         assert still is False, query
         assert completed == plain, query
         # The early response (total not known yet) with its snippets is the plain early response.
         assert [r["snippet"] for r in json.loads(later)["results"]] == [r["snippet"] for r in json.loads(plain)["results"]]
         assert any("<mark>" in r["snippet"] for r in json.loads(later)["results"]), query
+    assert at_once > 0 and waiting > 0, (at_once, waiting)  # cases shown before keep their snippets at once
 
 
 def test_scoring_many_cases_at_once_gives_the_scores_of_one_at_a_time(engines: tuple[Path, Path]) -> None:

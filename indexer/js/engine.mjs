@@ -674,8 +674,7 @@ export class SearchIndex {
   file(name, init) {
     let pending = this.files.get(name);
     if (!pending) {
-      pending = init ? this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`, init)
-        : this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`);
+      pending = this.fetchJSON(`${this.base}${name}?v=${this.manifest.hash}`, init);
       this.files.set(name, pending);
       pending.catch(() => this.files.delete(name));  // a failed download may be retried later
     }
@@ -958,6 +957,16 @@ export class SearchIndex {
     let grams = 0.0;
     let count = 0;
     for (const i of compiled.grams) { const v = vals[i]; if (v !== 0) { grams += v; count += 1; } }
+    return this.conclude(compiled, text, covered, grams, count, factor, exact);
+  }
+
+  /**
+   * The last step of evaluate() and evaluateMany(), from a case's sums (text score, covered weight,
+   * n-gram impacts and how many n-grams it has): the drop rule, then the score (-1: not a result) and
+   * `this.weak`.
+   */
+  conclude(compiled, text, covered, grams, count, factor, exact) {
+    const c = this.manifest.scoring;
     const gramTotal = compiled.grams.length;
     const hasUnits = compiled.units.length > 0;
     if (hasUnits || gramTotal) {
@@ -1038,25 +1047,12 @@ export class SearchIndex {
       const dense = lists[i].dense;
       for (let b = 0; b < n; b++) { const v = dense[batch[b]]; if (v !== 0) { grams[b] += v; count[b] += 1; } }
     }
-    const gramTotal = compiled.grams.length;
-    const hasUnits = compiled.units.length > 0;
     for (let b = 0; b < n; b++) {
       const docnum = batch[b];
-      result.found[docnum] = 0;
-      if (hasUnits || gramTotal) {
-        if (!(text[b] > 0 || (gramTotal && count[b] >= c.NGRAM_KEEP * gramTotal - 1e-9))) continue;
-      }
-      let coverage = 1.0;
-      if (hasUnits) {
-        coverage = covered[b] / compiled.totalWeight;
-        if (this.scoring.isDropped(coverage, gramTotal ? count[b] / gramTotal : 0.0)) continue;
-      } else if (gramTotal) {
-        coverage = count[b] / gramTotal;
-      }
-      const score = (!hasUnits && !gramTotal ? 1.0 : gramTotal ? text[b] + c.NGRAM_WEIGHT * grams[b] : text[b]) * factor(docnum);
-      result.found[docnum] = 1;
-      result.score[docnum] = roundTo(score, c.SCORE_DECIMALS);
-      result.weak[docnum] = this.scoring.isWeak(coverage) ? 1 : 0;
+      const score = this.conclude(compiled, text[b], covered[b], grams[b], count[b], factor(docnum), true);
+      result.found[docnum] = score >= 0 ? 1 : 0;
+      result.score[docnum] = score;
+      result.weak[docnum] = this.weak ? 1 : 0;
     }
   }
 

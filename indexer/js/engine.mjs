@@ -15,6 +15,8 @@ const MAX_ROUNDS_WARM = 3;  // the same after the first query
 const MAX_WORK = 400000;  // or cases times lists evaluated while proving (after the first query)
 const MAX_WORK_FIRST = 1600000;  // the same for the first: every list's head is there from the start
 const MAX_LISTS = 256;  // posting lists kept in memory across queries (one array of impacts per case each)
+const WARM_RETRY_MS = 2000;  // the first pause before warm() tries again after a failure
+const WARM_RETRY_MAX_MS = 300000;
 
 // ------------------------------------------------------------------------------------------ normalisation
 
@@ -659,6 +661,9 @@ export class SearchIndex {
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
     this.records = new Map();  // docnum -> its case file, once in memory
     this.titles = null;  // {id, title} by docnum, once warm() has read titles.json
+    this._warmFailures = 0;
+    this._warmNotBefore = 0;
+    this.now = () => Date.now();  // replaced in tests
     this.prefRegion = new Map(manifest.labels.pref.map(([code, , region]) => [code, region]));
   }
 
@@ -745,10 +750,13 @@ export class SearchIndex {
    * the whole lexicon, the thesaurus and narrower-term files, and the id and title of every case (with
    * them a result list shows before the case files its snippets are cut from; see `snippets: "deferred"`).
    * Three files (warm.json, titles.json, then facets.json), a few hundred KB gzipped at 10,000 cases, at low priority.
-   * Resolves when done; after a failure the files are fetched again on demand, and by the next warm().
+   * Resolves to true when done. After a failure it resolves to false; the files are then fetched on demand,
+   * and warm() tries again only after a pause that doubles with each failure (2 s, 4 s, … up to 5 minutes),
+   * so a flaky connection is not asked for the same few hundred KB on every keystroke.
    */
   warm() {
     if (this._warm) return this._warm;
+    if (this.now() < this._warmNotBefore) return Promise.resolve(false);
     const keep = (name, data) => { if (!this.files.has(name)) this.files.set(name, Promise.resolve(data)); };
     const bundle = this.file("warm.json", {priority: "low"}).then(({lx, th, nw}) => {
       lx.forEach((shard, i) => { keep(`lx/${i}.json`, shard); this.addLexiconShard(i, shard); });
@@ -758,7 +766,12 @@ export class SearchIndex {
     const titles = this.file("titles.json", {priority: "low"}).then(data => { this.titles = data; });
     // The facet table, which a query naming a place or a year needs (tens of ms to build at 10,000 cases).
     const table = Promise.all([bundle, titles]).then(() => this.file("facets.json", {priority: "low"})).then(() => this.facetTable());
-    this._warm = Promise.all([bundle, titles, table]).then(() => undefined, () => { this._warm = null; });
+    this._warm = Promise.all([bundle, titles, table]).then(() => true, () => {
+      this._warm = null;
+      this._warmFailures += 1;
+      this._warmNotBefore = this.now() + Math.min(WARM_RETRY_MAX_MS, WARM_RETRY_MS * 2 ** (this._warmFailures - 1));
+      return false;
+    });
     return this._warm;
   }
 

@@ -67,8 +67,8 @@ async function answer(query, ticket) {
     }, COMPLETE_AFTER_MS);
   }
   // After the first results: what the next keystrokes need, and everything when the site asks for offline use.
-  index.warm().then(() => {
-    if (settings.offline && !self.prefetching) {
+  index.warm().then(ready => {
+    if (ready && settings.offline && !self.prefetching) {
       self.prefetching = true;
       index.prefetchAll().catch(() => { self.prefetching = false; });
     }

@@ -70,3 +70,35 @@ test("shard hash is 32-bit FNV-1a over UTF-8", () => {
   assert.equal(fnv1a(""), 0x811c9dc5);
   assert.equal(fnv1a("a"), 0xe40c292c);
 });
+
+test("warm() after a failure waits, twice as long each time, before it downloads again", async () => {
+  const {SearchIndex} = await import("../../../indexer/js/engine.mjs");
+  const requested = [];
+  let failing = true;
+  const fetchJSON = async url => {
+    const name = url.split("?")[0].replace("base/", "");
+    requested.push(name);
+    if (failing) throw new Error("offline");
+    return {"warm.json": {lx: [], th: [], nw: []}, "titles.json": [], "facets.json": {}}[name];
+  };
+  const manifest = {count: 0, scoring: {}, labels: {pref: []}, hash: "h"};
+  const index = new SearchIndex("base/", manifest, fetchJSON);
+  index.facetTable = async () => new Map();
+  let clock = 1000;
+  index.now = () => clock;
+  assert.equal(await index.warm(), false);
+  const afterFirst = requested.length;
+  assert.equal(await index.warm(), false);  // within the pause: nothing requested
+  assert.equal(requested.length, afterFirst);
+  clock += 2000;
+  assert.equal(await index.warm(), false);  // tried again, failed again: the pause is now 4 s
+  assert.ok(requested.length > afterFirst);
+  const afterSecond = requested.length;
+  clock += 3999;
+  assert.equal(await index.warm(), false);
+  assert.equal(requested.length, afterSecond);
+  clock += 1;
+  failing = false;
+  assert.equal(await index.warm(), true);
+  assert.deepEqual(requested.slice(afterSecond).sort(), ["facets.json", "titles.json", "warm.json"]);
+});

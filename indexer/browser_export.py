@@ -24,6 +24,12 @@ only what it needs::
                        posting after the head. The engine reads tiers only until its first results are
                        proven (``engine.mjs``), so a first query downloads a small part of long lists;
                        a list read whole costs one request whatever its number of tiers
+    f/<n>.json         term shard n with every list complete (``[df, deltas, values]``), for the shards
+                       that hold a long list (``full`` in warm.json says which): a search box that has
+                       warmed up reads these, so a keystroke needs one round of requests at most
+    warm.json          the lexicon shards, th/ and nw/ files in one, and the bitmap of f/ files, which a
+                       search box fetches after its first results
+    titles.json        id and title of every case (a result list shows before its snippets' case files)
     d/<n>.json         one file per case: id, title, the text snippets are cut from (summary first), and
                        what a result line shows (bodies, prefectures, years)
 
@@ -34,6 +40,7 @@ computed in the browser from ``df`` with the same formulas. Bytes are determinis
 
 from __future__ import annotations
 
+import base64
 import functools
 import gc
 import hashlib
@@ -56,7 +63,7 @@ if TYPE_CHECKING:
     from indexer.model import Case
     from indexer.search.schema import PreparedCase
 
-FORMAT = 4
+FORMAT = 5
 """Bump when the layout of the files changes (the engine refuses other formats)."""
 
 TERM_SHARD_BYTES = 600
@@ -709,6 +716,49 @@ def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str,
             kinds[kind] = [*rest[:-1], _merge(rest)] if len(rest) >= 2 else rest
 
 
+def _complete(head: list[Any], rest: list[Any], texts: _Texts) -> str:
+    """JSON text of ``[deltas, values]``: the head and the rest of a long list (disjoint) as one list in docnum order."""
+    import numpy as np
+
+    docs = np.concatenate([np.cumsum(np.array(head[0], dtype=np.int64)), np.cumsum(np.array(rest[0], dtype=np.int64))])
+    order = np.argsort(docs, kind="stable")
+    values = [*head[1], *rest[1]]
+    ordered = docs[order]
+    deltas = ordered.copy()
+    deltas[1:] -= ordered[:-1]
+    return _dump_tier([deltas.tolist(), [values[i] for i in order.tolist()]], texts).decode()
+
+
+def _bitmap(numbers: set[int], size: int) -> str:
+    """Base64 of a bitmap of ``size`` bits with the bits of ``numbers`` set (bit n: byte n // 8, value 1 << n % 8)."""
+    bits = bytearray((size + 7) // 8)
+    for n in numbers:
+        bits[n // 8] |= 1 << (n % 8)
+    return base64.b64encode(bytes(bits)).decode("ascii")
+
+
+def _full_shard(shard: dict[str, Any], tails: dict[str, dict[str, list[list[Any]]]], texts: _Texts) -> bytes:
+    """The shard ``f/<n>.json``: the entries of ``t/<n>.json`` with every list complete (``[df, deltas, values]``).
+
+    A search box reads these once it has warmed up: one request per shard and no tiers to read after it,
+    so a keystroke waits for one round of requests at most. The first search reads ``t/`` (small heads).
+    """
+    parts = []
+    for term in sorted(shard):
+        entry = shard[term]
+        fields = []
+        for name in sorted(entry):
+            value = entry[name]
+            if name in tails.get(term, {}):
+                df, _, head, _ = value
+                text = _complete(head, tails[term][name][-1], texts)  # the last tier file: all after the head
+                fields.append(f"{_dump(name).decode()}:[{df},{text[1:-1]}]")
+            else:
+                fields.append(f"{_dump(name).decode()}:{_dump(value).decode()}")
+        parts.append(f"{_dump(term).decode()}:{{{','.join(fields)}}}")
+    return f"{{{','.join(parts)}}}".encode()
+
+
 def _phrase_entries(phrases: list[dict[str, Any]], entries: dict[str, Any]) -> dict[str, Any]:
     """The term-shard entries of the terms and pairs of ``phrases`` (null: not in the index).
 
@@ -788,6 +838,7 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
     _inline_heads(entries, tails)
     term_shards, shards = _shard(entries, TERM_SHARD_BYTES, most=max(64, SHARDS_PER_CASE * len(columns.ids)))
     texts = _Texts()
+    full: set[int] = set()  # shards with a long list: they have a file f/<n>.json
     for number, shard in enumerate(shards):
         # Tiers in files of their own, numbered within the shard: [doc deltas, tf~ values].
         k = 0
@@ -798,6 +849,9 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
                     files[f"t/{number}-{k}.json"] = _dump_tier(tier, texts)
                     k += 1
         files[f"t/{number}.json"] = _dump(shard)
+        if any(term in tails for term in shard):  # else t/<n>.json is complete already
+            files[f"f/{number}.json"] = _full_shard(shard, tails, texts)
+            full.add(number)
     lexicon = _lexicon_of(columns, ordered, memo)
     lexicon_shards, lx = _shard(lexicon, LEXICON_SHARD_BYTES, key=lambda surface: surface[0])
     for number, shard in enumerate(lx):
@@ -818,7 +872,8 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
         files[f"nw/{number}.json"] = _dump(narrower_file)
     # The same lexicon, thesaurus and narrower files in one, which a search box fetches after its first
     # results: one request instead of a hundred or more, each of which costs a browser a few milliseconds.
-    files["warm.json"] = _dump({"lx": lx, "th": groups, "nw": narrower})
+    # "full": which term shards have an f/<n>.json (a bitmap in base64, bit n of byte n // 8, lowest first).
+    files["warm.json"] = _dump({"lx": lx, "th": groups, "nw": narrower, "full": _bitmap(full, term_shards)})
     digest = files.digest()
     from indexer.search.schema import SCHEMA_VERSION
 

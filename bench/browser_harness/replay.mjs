@@ -3,10 +3,11 @@
 // Chromium times). A round is every request made before the previous round was answered: files are
 // "served" only once the engine has nothing left to do, so the rounds are the engine's critical path.
 //
-//   node replay.mjs ENGINE_URL INDEX_DIR < {"cold": [...], "first": "...", "keystrokes": ["...", ...]}
+//   node replay.mjs ENGINE_URL INDEX_DIR < {"cold": [...], "first": "...", "keystrokes": ["...", ...], "warm": false}
 //
 // Each "cold" query runs on a freshly opened index (its manifest counted); then "first" opens the index
-// for the keystrokes that follow, as the bench page does.
+// for the keystrokes that follow, as the bench page does. With "warm", what the engine reads after its
+// first results (warm()) is read before the keystrokes, as a search box does while someone types.
 import {readFileSync} from "node:fs";
 import {gzipSync} from "node:zlib";
 
@@ -48,7 +49,7 @@ const fetchJSON = url => new Promise((resolve, reject) => {
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
-const {cold = [], first, keystrokes} = JSON.parse(input);
+const {cold = [], first, keystrokes, warm = false} = JSON.parse(input);
 const options = {limit: 10, facets: false, early: true};  // as the header box and the bench pages ask
 let current = null;
 const run = async (q, fresh = false) => {
@@ -66,5 +67,6 @@ const run = async (q, fresh = false) => {
 const out = {cold: [], keystrokes: []};
 for (const q of cold) out.cold.push(await run(q, true));
 out.first = await run(first, true);
+if (warm && !(await current.warm())) throw new Error("warm() failed");
 for (const q of keystrokes) out.keystrokes.push(await run(q));
 process.stdout.write(JSON.stringify(out));

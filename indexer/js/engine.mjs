@@ -8,7 +8,7 @@
 //   const index = await SearchIndex.open(new URL("index/", import.meta.url));
 //   const result = await index.search("九州 移住", {filters: {theme: ["migration-active-life"]}});
 
-export const FORMAT = 4;
+export const FORMAT = 5;
 const FACETS = ["theme", "pref", "region", "program", "type", "year", "size", "status"];
 const MAX_ROUNDS = 16;  // tiers read one after the other before a query reads its lists whole
 const MAX_ROUNDS_WARM = 3;  // the same after the first query
@@ -758,10 +758,11 @@ export class SearchIndex {
     if (this._warm) return this._warm;
     if (this.now() < this._warmNotBefore) return Promise.resolve(false);
     const keep = (name, data) => { if (!this.files.has(name)) this.files.set(name, Promise.resolve(data)); };
-    const bundle = this.file("warm.json", {priority: "low"}).then(({lx, th, nw}) => {
+    const bundle = this.file("warm.json", {priority: "low"}).then(({lx, th, nw, full}) => {
       lx.forEach((shard, i) => { keep(`lx/${i}.json`, shard); this.addLexiconShard(i, shard); });
       th.forEach((group, i) => keep(`th/${i}.json`, group));
       nw.forEach((entries, i) => keep(`nw/${i}.json`, entries));
+      this.useFullShards(full);
     });
     const titles = this.file("titles.json", {priority: "low"}).then(data => { this.titles = data; });
     // The facet table, which a query naming a place or a year needs (tens of ms to build at 10,000 cases).
@@ -775,6 +776,24 @@ export class SearchIndex {
     return this._warm;
   }
 
+  /**
+   * From now on, read term shards with complete lists (f/<n>.json where `full`, a base64 bitmap, has bit n;
+   * t/<n>.json is complete elsewhere): a new term costs one request and no tiers. Lists kept from before
+   * that still miss tiers are dropped, so they are read again complete (and offline, from what prefetchAll
+   * fetched).
+   */
+  useFullShards(full) {
+    this.full = Uint8Array.from(atob(full), ch => ch.charCodeAt(0));
+    for (const [key, list] of this.impactCache) {
+      list.then(found => { if (found.bound > 0 && this.impactCache.get(key) === list) this.impactCache.delete(key); }, () => {});
+    }
+  }
+
+  /** The file of term shard `number`: complete lists once useFullShards() has run, else heads and tiers. */
+  shardName(number) {
+    return this.full && this.full[number >> 3] & (1 << (number & 7)) ? `f/${number}.json` : `t/${number}.json`;
+  }
+
   words(text, unseen) {
     return segment(text, this.lexicon, {longest: this.manifest.lexicon.longest, wordCost: this.manifest.lexicon.word_cost, unseen});
   }
@@ -786,24 +805,37 @@ export class SearchIndex {
     const grams = [...new Set(ngrams(normalized).filter(g => [...g].length === 2))];
     const gramEntries = Promise.all(grams.map(g => this.termEntry(g)));
     await this.loadLexicon(normalized.split(/\s+/u).join(" "));
+    if (this.full) {
+      // Warm: the words are known but for the pairs no case contains (in the bigram shards just asked
+      // for), and the synonym groups are in memory. Ask for the shards of the plan in the same round,
+      // guessing every pair is seen; it nearly always is.
+      const guess = await this.analyze(text, t => this.words(t), q);
+      for (const [, term] of this.compile(guess).lists) this.termEntry(term).catch(() => {});
+    }
     const entries = await gramEntries;
     const seen = new Map(grams.map((g, i) => [g, Boolean(entries[i][1] && entries[i][1].g)]));
-    const words = t => this.words(t, pair => seen.get(pair) === false);
+    // The narrower-term files of the first plan are fetched with its synonym groups, then any more the full plan needs.
+    const plan = await this.analyze(text, t => this.words(t, pair => seen.get(pair) === false), q, first => this.narrowerEntries(first, q));
+    await this.narrowerEntries(plan, q);
+    return plan;
+  }
+
+  /**
+   * analyzeQuery, with the synonym groups it needs loaded (th/<n>.json: their phrases and the entries of
+   * their terms); `alongside(plan)`, if given, runs on the plan before the groups while they download.
+   */
+  async analyze(text, words, q, alongside = null) {
     q.missing.clear();
     const plan = analyzeQuery(text, words, q);
-    if (!q.missing.size) {
-      await this.narrowerEntries(plan, q);
-      return plan;
-    }
+    if (!q.missing.size) return plan;
     const wanted = [...q.missing];
-    const [groups] = await Promise.all([Promise.all(wanted.map(n => this.file(`th/${n}.json`))), this.narrowerEntries(plan, q)]);
+    const [groups] = await Promise.all([Promise.all(wanted.map(n => this.file(`th/${n}.json`))), alongside && alongside(plan)]);
     wanted.forEach((n, i) => {
       q.loaded.set(n, groups[i].phrases);
       for (const [term, entry] of Object.entries(groups[i].entries)) this.entries.set(term, entry);
     });
-    const full = analyzeQuery(text, words, q);
-    await this.narrowerEntries(full, q);  // for narrower terms of the alternatives just loaded, if any
-    return full;
+    q.missing.clear();
+    return analyzeQuery(text, words, q);
   }
 
   /** The term-shard entries of the narrower terms a plan searches for (nw/<n>.json: one file, not a shard each). */
@@ -821,8 +853,10 @@ export class SearchIndex {
 
   async termEntry(term) {
     const number = fnv1a(term) % this.manifest.shards.terms;
-    if (this.entries.has(term)) return [number, this.entries.get(term)];  // from a synonym group's file
-    const shard = await this.file(`t/${number}.json`);
+    // From a synonym group's file: no request, unless it holds only the head of a list a full shard has whole.
+    const entry = this.entries.get(term);
+    if (entry && !(this.full && ["w", "p", "g"].some(kind => entry[kind] && entry[kind].length === 4))) return [number, entry];
+    const shard = await this.file(this.shardName(number));
     return Object.hasOwn(shard, term) ? [number, shard[term]] : [number, null];
   }
 
@@ -1365,35 +1399,21 @@ export class SearchIndex {
 
   /** Every file of the index not yet in memory, fetched with at most `parallel` requests at a time. */
   async prefetchAll(parallel = 8) {
-    await this.warm();
+    if (!(await this.warm())) throw new Error("索引の一部を読み込めませんでした");
     const names = ["query.json", "facets.json", "titles.json"];
     for (let i = 0; i < this.manifest.shards.lexicon; i++) names.push(`lx/${i}.json`);
     const q = await this.queryData();
     for (let i = 0; i < q.groupCount; i++) names.push(`th/${i}.json`);
     for (let i = 0; i < q.narrowerFiles.size; i++) names.push(`nw/${i}.json`);
-    for (let i = 0; i < this.manifest.shards.terms; i++) names.push(`t/${i}.json`);
+    // Every list complete (no tier files): what a warmed-up search reads.
+    for (let i = 0; i < this.manifest.shards.terms; i++) names.push(this.shardName(i));
     for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
     const todo = names.filter(name => !this.files.has(name));
     let next = 0;
     const worker = async () => {
       while (next < todo.length) {
         const name = todo[next++];
-        try {
-          const data = await this.file(name);
-          if (/^t\/\d+\.json$/.test(name)) {
-            // Long lists live in tier files of their own, numbered in the shard's lists.
-            for (const entry of Object.values(data)) {
-              for (const kind of ["w", "p", "g"]) {
-                const list = entry[kind];
-                if (!list || list.length !== 4) continue;
-                for (let j = 0; j + 2 < list[1].length; j++) {
-                  const own = name.replace(".json", `-${list[3] + j}.json`);
-                  if (!this.files.has(own)) todo.push(own);
-                }
-              }
-            }
-          }
-        } catch { /* fetched again on demand */ }
+        try { await this.file(name); } catch { /* fetched again on demand */ }
       }
     };
     await Promise.all(Array.from({length: parallel}, worker));

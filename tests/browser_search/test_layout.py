@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import subprocess
@@ -100,6 +101,49 @@ def test_a_list_read_whole_costs_one_request(tiny_tiers: Path) -> None:
                     last_files[name] = k == postings[3] + len(postings[1]) - 3 and len(postings[1]) > 3
     assert sum(last_files.values()) >= 3, "too few lists with several tiers were read: the test would prove little"
     assert all(last_files.get(name) or _single_file(tiny_tiers, name) for name in fetched), fetched
+
+
+def test_a_full_shard_is_its_term_shard_with_every_list_complete(tiny_tiers: Path) -> None:
+    manifest = _read(tiny_tiers, "manifest.json")
+    bitmap = base64.b64decode(_read(tiny_tiers, "warm.json")["full"])
+    completed = 0
+    for number in range(manifest["shards"]["terms"]):
+        shard = _read(tiny_tiers, f"t/{number}.json")
+        has_long = any(len(p) == 4 for entry in shard.values() for k, p in entry.items() if k in ("w", "p", "g"))
+        assert bool(bitmap[number // 8] & (1 << number % 8)) == has_long == (tiny_tiers / f"f/{number}.json").exists()
+        if not has_long:
+            continue
+        full = _read(tiny_tiers, f"f/{number}.json")
+        assert sorted(full) == sorted(shard)
+        for term, entry in shard.items():
+            assert sorted(full[term]) == sorted(entry)
+            for key, value in entry.items():
+                if key in ("w", "p", "g") and len(value) == 4:
+                    df, bounds, head, k = value
+                    rest = _read(tiny_tiers, f"t/{number}-{k + len(bounds) - 3}.json")
+                    assert full[term][key][0] == df
+                    assert _postings(*full[term][key][1:]) == {**_postings(*head), **_postings(*rest)}
+                    assert len(full[term][key][1]) == df and min(full[term][key][1]) >= 0  # docnum order
+                    completed += 1
+                else:
+                    assert full[term][key] == value
+    assert completed > 100
+
+
+def test_a_warmed_up_search_box_waits_for_one_round_of_term_shards(tiny_tiers: Path) -> None:
+    # After warm(), a keystroke asks for complete shards (f/), never tier files, and for the shards of
+    # its words in the same round as those of its bigrams (the words are guessed from the lexicon).
+    script = ROOT / "bench" / "browser_harness" / "replay.mjs"
+    keystrokes = ["移", "移住", "移住 支", "移住 支援", "観光", "観光地域づくり法人", "まちづくり会社", "地域", "子育て 空き家"]
+    payload = json.dumps({"first": "空き家", "keystrokes": keystrokes, "warm": True}, ensure_ascii=False)
+    done = subprocess.run(["node", str(script), (JS_DIR / "engine.mjs").as_uri(), str(tiny_tiers)], input=payload,
+                          capture_output=True, text=True, check=True)
+    runs = json.loads(done.stdout)["keystrokes"]
+    names = [name for run in runs for round_ in run["rounds"] for name, _, _ in round_]
+    assert not [name for name in names if name.startswith("t/") and "-" in name]
+    assert sum(name.startswith("f/") for name in names) > 10
+    shard_rounds = [sum(any(n.startswith(("t/", "f/")) for n, _, _ in round_) for round_ in run["rounds"]) for run in runs]
+    assert shard_rounds == [min(1, rounds) for rounds in shard_rounds], shard_rounds
 
 
 def _single_file(folder: Path, name: str) -> bool:

@@ -79,7 +79,7 @@ test("warm() after a failure waits, twice as long each time, before it downloads
     const name = url.split("?")[0].replace("base/", "");
     requested.push(name);
     if (failing) throw new Error("offline");
-    return {"warm.json": {lx: [], th: [], nw: []}, "titles.json": [], "facets.json": {}}[name];
+    return {"warm.json": {lx: [], th: [], nw: [], full: ""}, "titles.json": [], "facets.json": {}}[name];
   };
   const manifest = {count: 0, scoring: {}, labels: {pref: []}, hash: "h"};
   const index = new SearchIndex("base/", manifest, fetchJSON);

@@ -262,6 +262,9 @@ def _extra_words() -> list[list[str]]:
     for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):
         extra += [str(item["label"]) for item in reference.vocabulary(vocab)]
     extra += [b.name for b in reference.local_governments().values()]
+    # Words the analysis drops though they are nouns (事, 為, 我が…): the cases rarely write them alone,
+    # so without this the browser would search for them.
+    extra += sorted(analysis._STOP_TERMS)
     return [[word.surface, word.term] for text in extra for word in analysis.words(text)]
 
 

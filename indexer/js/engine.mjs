@@ -81,6 +81,7 @@ export function fnv1a(text) {
 const KANJI = /^[\p{sc=Han}々〆ヵヶ]$/u;
 const KATAKANA = /^[\p{sc=Katakana}ー]$/u;
 const HIRAGANA = /^\p{sc=Hiragana}$/u;
+const LATIN = /^\p{sc=Latin}$/u;
 const WORDCHAR = /^[\p{L}\p{N}_]$/u;
 
 const UNSEEN = Symbol("unseen pair");
@@ -186,6 +187,7 @@ export function segment(text, lexicon, options) {
     const chars = [...chunk];
     // A katakana run the lexicon does not hold is either known loanwords in a row (シゴト|コンビニ) or one
     // loanword the index does not hold (ロケット, a misspelt オフイス), which MeCab keeps whole.
+    // A run of Latin letters is one word, as MeCab groups them (iphone, wifi): never lexicon pieces (i|ph|on|e).
     const pieces = [];
     let start = 0;
     for (let i = 0; i < chars.length;) {
@@ -196,6 +198,14 @@ export function segment(text, lexicon, options) {
         const run = chars.slice(i, j).join("");
         if (!lexicon.has(run)) {
           pieces.push(...cut(chars.slice(start, i)), ...(coverRun(chars.slice(i, j)) || partialCover(chars.slice(i, j))));
+          start = j;
+        }
+      }
+      if (j === i) {
+        while (j < chars.length && LATIN.test(chars[j])) j++;
+        if (j - i >= 2) {
+          const run = chars.slice(i, j).join("");
+          pieces.push(...cut(chars.slice(start, i)), {surface: run, entry: lexicon.has(run) ? lexicon.get(run) : UNSEEN});
           start = j;
         }
       }
@@ -268,6 +278,7 @@ const RANGE_TAIL = new RegExp(String.raw`\s*[~ー-]\s*(?:平成|令和|[hr])?\s*
 function kanjiNumber(text) {
   if (text === "元") return 1;
   if (/^\p{Nd}+$/u.test(text)) return parseInt(text.normalize("NFKC"), 10);
+  if (!text.includes("十")) return parseInt([...text].map(ch => KANJI_DIGITS[ch]).join(""), 10);  // 二八 → 28
   let value = 0, current = 0;
   for (const ch of text) {
     if (ch === "十") { value += (current || 1) * 10; current = 0; }

@@ -39,9 +39,11 @@ def test_normalize_and_ngrams_agree_with_python() -> None:
 
 
 def test_years_agree_with_python() -> None:
-    queries = ["平成28年度", "H28", "r2 移住", "令和元年〜令和3年", "2016年度から2018年度", "平成二十八年", "h28-30", "2030"]
+    queries = ["平成28年度", "H28", "r2 移住", "令和元年〜令和3年", "2016年度から2018年度", "平成二十八年", "h28-30", "2030",
+               "平成二八年度", "平成二〇年度", "令和三年〜令和五年"]
     result = _node("data.map(t => e.parseYears(e.normalize(t)).years)", queries)
     assert result == [analysis.parse_years(analysis.normalize(q))[0] for q in queries]
+    assert result[8:10] == [[2016], [2008]]  # digits without 十 read one by one, 〇 among them
 
 
 def test_shard_hash_agrees_with_python() -> None:

@@ -317,7 +317,27 @@ def _lexicon_of(columns: Columns, cases: list[Case], memo: Memo | None = None) -
         term, count = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         cost = round(100 * math.log(total / max(count, 1)))
         lexicon[surface] = [0 if term == surface else term, cost]
+    readings = sorted((surface, surface if entry[0] == 0 else entry[0]) for surface, entry in lexicon.items())
+    key = "alone\0" + hashlib.sha256("\n".join(f"{a}\t{b}" for a, b in readings).encode()).hexdigest()
+    for surface, pieces in _memoised(memo, key, functools.partial(_read_alone, readings)).items():
+        lexicon[surface].append(pieces)
     return lexicon
+
+
+def _read_alone(readings: list[tuple[str, str]]) -> dict[str, list[list[str]]]:
+    """``[surface, term]`` pieces of the surfaces that MeCab reads otherwise when one is all a query holds.
+
+    The lexicon keeps one reading per surface (``readings``: surface and term), the one most frequent in
+    the cases; alone, MeCab may read it differently (試し stays 試し, not 試す) or drop it (a lone 高 is a
+    symbol to it). A search box holds such a word alone while someone types: the browser then uses these
+    pieces for that query word.
+    """
+    found: dict[str, list[list[str]]] = {}
+    for surface, term in readings:
+        pieces = [[word.surface, word.term] for word in analysis.words(surface)]
+        if pieces != [[surface, term]]:
+            found[surface] = pieces
+    return found
 
 
 _KANA_BETWEEN = re.compile(r"(?<=[\u4e00-\u9fff々])[\u3041-\u3096]+(?=[\u4e00-\u9fff々])")

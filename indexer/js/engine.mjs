@@ -184,6 +184,15 @@ export function segment(text, lexicon, options) {
   let ordinal = -1;
   for (const chunk of text.split(" ")) {
     if (!chunk) { continue; }
+    const alone = lexicon.get(chunk);
+    if (alone && alone[2]) {
+      // A known word alone in its query word: as MeCab reads it alone (試し, not 試す; a lone 高 dropped).
+      alone[2].forEach(([surface, term], k) => {
+        ordinal += k === 0 && ordinal >= 0 ? 2 : 1;
+        result.push({term, surface, pos: ordinal});
+      });
+      continue;
+    }
     const chars = [...chunk];
     // A katakana run the lexicon does not hold is either known loanwords in a row (シゴト|コンビニ) or one
     // loanword the index does not hold (ロケット, a misspelt オフイス), which MeCab keeps whole.

@@ -106,6 +106,20 @@ def test_header_box_shows_our_engine_results(page: tuple[Any, str], site: Path) 
     assert (site / "search" / "search_index.json").stat().st_size < 1000
 
 
+def test_an_empty_header_box_asks_to_type_and_downloads_nothing(page: tuple[Any, str]) -> None:
+    # Material sends an empty query when the box opens (and on pages loaded with the box focused): no
+    # results, its own prompt, and no index file fetched for someone who has not typed.
+    tab, base = page
+    index_files: list[str] = []
+    tab.on("request", lambda request: index_files.append(request.url) if "/search/index/" in request.url else None)
+    tab.goto(base)
+    tab.click("input.md-search__input")
+    tab.wait_for_timeout(1500)
+    assert tab.inner_text(".md-search-result__meta").strip() == "検索キーワードを入力してください"
+    assert tab.eval_on_selector_all(".md-search-result__item", "items => items.length") == 0
+    assert [url for url in index_files if not url.split("?")[0].endswith("/manifest.json")] == []
+
+
 def test_header_box_list_does_not_wait_for_the_case_files_of_its_snippets(page: tuple[Any, str], site: Path) -> None:
     tab, base = page
     export = _export(site)

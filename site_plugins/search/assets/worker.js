@@ -46,6 +46,9 @@ let completed = 0;  // the ticket whose complete response (with the total) is sh
 const COMPLETE_AFTER_MS = 300;
 
 async function answer(query, ticket) {
+  // Material asks with an empty query when the box opens: no results (it then shows its prompt to type),
+  // and nothing downloaded for someone who has not typed yet.
+  if (!String(query).trim()) return {items: []};
   const index = await ready;
   // The first results come from the first tiers of long posting lists when they prove them; the rest
   // (and so the total) is read only once typing pauses, for the query still shown. Once the titles are

@@ -73,9 +73,9 @@ def _print_readable(response: Any, searcher: Any, limit: int) -> None:
     plan = response.plan
     notes = []
     if plan.places:
-        notes.append("、".join(plan.places) + " の事例を優先")
+        notes.append("、".join(plan.places) + "の事例を優先")
     if plan.years:
-        notes.append("、".join(f"{y}年度" for y in plan.years) + " の事例を優先")
+        notes.append("、".join(f"{y}年度" for y in plan.years) + "の事例を優先")
     shown = f"「{response.query}」" if response.query.strip() else "すべての事例"
     print(f"{shown}: {response.total} 件" + (f"（{'、'.join(notes)}）" if notes else ""))
     if not response.results:

@@ -243,6 +243,18 @@ def test_url_state_is_restored_and_shareable(page: tuple[Any, str], site: Path) 
     assert not tab.is_checked("#__search")
 
 
+def test_a_page_past_the_end_shows_the_last_page(page: tuple[Any, str], site: Path) -> None:
+    tab, base = page
+    expected = search_with_node("移住", _export(site), limit=1000)
+    pages = -(-expected["total"] // 20)
+    assert pages >= 2
+    tab.goto(base + "search/?q=移住&page=99")
+    _ready(tab)
+    assert tab.inner_text(".yk-pager__where") == f"{pages} / {pages} ページ"
+    assert _ids(tab) == [r["id"] for r in expected["results"][(pages - 1) * 20:]]
+    assert f"page={pages}" in tab.url
+
+
 def test_a_query_about_nothing_finds_nothing_and_suggests(page: tuple[Any, str], site: Path) -> None:
     tab, base = page
     query = "洋上風力発電 港湾整備"

@@ -160,7 +160,7 @@ def test_filters_by_label_and_bad_values(index_dir: Path, capsys: pytest.Capture
 def test_readable_output(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "search", "九州 移住", "--index", str(index_dir), "--limit", "1")
     assert code == 0
-    assert "九州 の事例を優先" in out and "aso-ccrc" in out and "【移住】" in out
+    assert "九州の事例を優先" in out and "aso-ccrc" in out and "【移住】" in out
     code, out, _ = run_cli(capsys, "search", "洋上風力発電 港湾整備", "--index", str(index_dir))
     assert code == 0 and ("見つかりませんでした" in out or "一部だけ一致" in out)
 

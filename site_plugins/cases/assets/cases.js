@@ -75,6 +75,9 @@
     sort.addEventListener("change", reorder);
     controls.hidden = false;
     update();
+    reorder();
+    // Back to this page: the browser may restore the controls' values after this ran; follow them.
+    window.addEventListener("pageshow", function () { update(); reorder(); });
   }
 
   function init() {

@@ -172,12 +172,15 @@ async function update(push = false) {
   // Results first; the facet counts (which need the facet table) follow in a second pass.
   let response = await index.search(state.q, Object.assign({facets: false}, options));
   if (mine !== ticket) return;  // a newer keystroke already answered
+  const pages = Math.max(1, Math.ceil(response.total / size));
+  if (state.page > pages) { state.page = pages; return update(false); }  // ?page=99 of a shorter list
   renderResults(response);
   const ms = Math.round(performance.now() - started);
   const status = $("yk-status");
-  const what = state.q.trim() ? `「${state.q.trim()}」の検索結果` : "すべての事例";
+  const filtered = Object.values(state.filters).some(values => values && values.length);
+  const what = state.q.trim() ? `「${state.q.trim()}」の検索結果` : filtered ? "絞り込んだ事例" : "すべての事例";
   status.textContent = `${what}: ${response.total} 件`;
-  if (response.plan.places.length) status.textContent += `（${response.plan.places.join("、")} の事例を優先）`;
+  if (response.plan.places.length) status.textContent += `（${response.plan.places.join("、")}の事例を優先）`;
   if (response.plan.years.length) status.textContent += `（${response.plan.years.join("・")}年度の事例を優先）`;
   for (const message of response.messages) status.append(el("span", {class: "yk-results__message", text: ` ${message}`}));
   status.dataset.ms = String(ms);

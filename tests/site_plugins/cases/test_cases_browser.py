@@ -139,6 +139,31 @@ def test_theme_list_sorts_and_narrows_in_the_page(session: Session) -> None:
     session.check()
 
 
+def test_list_follows_its_controls_after_going_back(session: Session) -> None:
+    session.open("themes/migration-active-life/")
+    page = session.page
+    page.locator("[data-yk-sort]").select_option("pop-asc")
+    assert "海士町" in page.locator(".yk-cases tbody tr").first.inner_text()
+    page.locator(".yk-cases tbody tr a").first.click()
+    page.wait_for_load_state("load")
+    page.go_back()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    # The browser restores the chosen order in the menu: the rows follow it.
+    assert page.locator("[data-yk-sort]").input_value() == "pop-asc"
+    assert "海士町" in page.locator(".yk-cases tbody tr").first.inner_text()
+    session.check()
+
+
+def test_list_controls_stay_hidden_without_javascript(browser: Browser, server: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "themes/migration-active-life/")
+    assert not page.locator(".yk-controls").is_visible()
+    assert page.locator(".yk-cases tbody tr:visible").count() == 2
+    context.close()
+
+
 def test_prefecture_without_cases_links_to_contributing(session: Session) -> None:
     session.open("prefectures/kyoto/")
     page = session.page

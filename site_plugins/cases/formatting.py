@@ -39,6 +39,11 @@ def fiscal_year(year: int) -> str:
     return f"{year}年度（{wareki(year)}）"
 
 
+def fiscal_year_inline(year: int) -> str:
+    """One fiscal year in both calendars inside brackets already: ``2019年度・令和元年度`` (no nested brackets)."""
+    return f"{year}年度・{wareki(year)}"
+
+
 def fiscal_span(start: int, end: int | None) -> str:
     """A span of fiscal years in both calendars.
 

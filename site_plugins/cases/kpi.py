@@ -68,7 +68,7 @@ class KpiView:
 def _year_value(item: dict[str, Any] | None, unit: str) -> str:
     if not item:
         return ""
-    return f"{formatting.number(item['value'])}{unit}（{formatting.fiscal_year(item['year'])}）"
+    return f"{formatting.number(item['value'])}{unit}（{formatting.fiscal_year_inline(item['year'])}）"
 
 
 def achievement_rate(kpi: dict[str, Any]) -> tuple[float | None, dict[str, Any] | None]:

@@ -27,6 +27,10 @@ def test_fiscal_year_in_both_calendars(year: int, expected: str) -> None:
     assert formatting.fiscal_year(year) == expected
 
 
+def test_a_kpi_value_names_its_year_without_nested_brackets() -> None:
+    assert kpi._year_value({"value": 1, "year": 2015}, "件") == "1件（2015年度・平成27年度）"
+
+
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [

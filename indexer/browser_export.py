@@ -27,6 +27,9 @@ only what it needs::
     f/<n>.json         term shard n with every list complete (``[df, deltas, values]``), for the shards
                        that hold a long list (``full`` in warm.json says which): a search box that has
                        warmed up reads these, so a keystroke needs one round of requests at most
+    thf/<n>.json, nwf/<n>.json
+                       the entries of th/<n>.json and nw/<n>.json with every list complete, for a search
+                       box reading f/ shards (written when there are f/ shards)
     warm.json          the lexicon shards, th/ and nw/ files in one, and the bitmap of f/ files, which a
                        search box fetches after its first results
     titles.json        id and title of every case (a result list shows before its snippets' case files)
@@ -893,6 +896,12 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
     narrower = [_phrase_entries(phrases, entries) for _, phrases in query["thesaurus"]["narrower"]]
     for number, narrower_file in enumerate(narrower):
         files[f"nw/{number}.json"] = _dump(narrower_file)
+    if full:
+        # The same entries with every list complete, for a search box that reads f/ shards: a group's
+        # twenty-odd terms in one request, not a shard each.
+        for folder, phrase_files in (("thf", [group["entries"] for group in groups]), ("nwf", narrower)):
+            for number, named in enumerate(phrase_files):
+                files[f"{folder}/{number}.json"] = _full_shard({k: v for k, v in named.items() if v is not None}, tails, texts)
     # The same lexicon, thesaurus and narrower files in one, which a search box fetches after its first
     # results: one request instead of a hundred or more, each of which costs a browser a few milliseconds.
     # "full": which term shards have an f/<n>.json (a bitmap in base64, bit n of byte n // 8, lowest first).

@@ -678,6 +678,8 @@ export class SearchIndex {
     this.lexiconShards = new Set();
     this.impactCache = new Map();
     this.entries = new Map();  // term -> its term-shard entry, from the files of synonym groups and narrower terms
+    this.phraseFiles = new Map();  // term -> the file with its complete entry (thf/<n>.json, nwf/<n>.json)
+    this.full = null;  // once warm: the bitmap of term shards with an f/ file (see useFullShards)
     this.prepared = new Map();  // docnum -> its snippet text, normalised once
     this.records = new Map();  // docnum -> its case file, once in memory
     this.titles = null;  // {id, title} by docnum, once warm() has read titles.json
@@ -803,7 +805,9 @@ export class SearchIndex {
    * fetched).
    */
   useFullShards(full) {
-    this.full = Uint8Array.from(atob(full), ch => ch.charCodeAt(0));
+    const bits = Uint8Array.from(atob(full), ch => ch.charCodeAt(0));
+    if (!bits.some(byte => byte)) return;  // every list fits its t/ shard: nothing to switch to
+    this.full = bits;
     for (const [key, list] of this.impactCache) {
       list.then(found => { if (found.bound > 0 && this.impactCache.get(key) === list) this.impactCache.delete(key); }, () => {});
     }
@@ -830,6 +834,7 @@ export class SearchIndex {
       // for), and the synonym groups are in memory. Ask for the shards of the plan in the same round,
       // guessing every pair is seen; it nearly always is.
       const guess = await this.analyze(text, t => this.words(t), q);
+      await this.narrowerEntries(guess, q);
       for (const [, term] of this.compile(guess).lists) this.termEntry(term).catch(() => {});
     }
     const entries = await gramEntries;
@@ -852,7 +857,10 @@ export class SearchIndex {
     const [groups] = await Promise.all([Promise.all(wanted.map(n => this.file(`th/${n}.json`))), alongside && alongside(plan)]);
     wanted.forEach((n, i) => {
       q.loaded.set(n, groups[i].phrases);
-      for (const [term, entry] of Object.entries(groups[i].entries)) this.entries.set(term, entry);
+      for (const [term, entry] of Object.entries(groups[i].entries)) {
+        this.entries.set(term, entry);
+        this.phraseFiles.set(term, `thf/${n}.json`);
+      }
     });
     q.missing.clear();
     return analyzeQuery(text, words, q);
@@ -867,12 +875,23 @@ export class SearchIndex {
         if (n !== undefined) wanted.add(n);
       }
     }
-    const files = await Promise.all([...wanted].map(n => this.file(`nw/${n}.json`)));
-    for (const entries of files) for (const [term, entry] of Object.entries(entries)) this.entries.set(term, entry);
+    const numbers = [...wanted];
+    const files = await Promise.all(numbers.map(n => this.file(`nw/${n}.json`)));
+    files.forEach((entries, i) => {
+      for (const [term, entry] of Object.entries(entries)) {
+        this.entries.set(term, entry);
+        if (!this.phraseFiles.has(term)) this.phraseFiles.set(term, `nwf/${numbers[i]}.json`);
+      }
+    });
   }
 
   async termEntry(term) {
     const number = fnv1a(term) % this.manifest.shards.terms;
+    if (this.full && this.phraseFiles.has(term)) {
+      // A term of a synonym group or narrower-terms file: its complete entry is in that file's full twin.
+      const found = await this.file(this.phraseFiles.get(term));
+      return [number, Object.hasOwn(found, term) ? found[term] : null];
+    }
     // From a synonym group's file: no request, unless it holds only the head of a list a full shard has whole.
     const entry = this.entries.get(term);
     if (entry && !(this.full && ["w", "p", "g"].some(kind => entry[kind] && entry[kind].length === 4))) return [number, entry];

@@ -128,6 +128,23 @@ def test_a_full_shard_is_its_term_shard_with_every_list_complete(tiny_tiers: Pat
                 else:
                     assert full[term][key] == value
     assert completed > 100
+    # The phrase files' twins hold the same entries as the full shards (one request for a group's terms).
+    shards = manifest["shards"]["terms"]
+
+    def complete(name: str) -> Any:
+        number = fnv1a(name) % shards
+        return _read(tiny_tiers, f"{'f' if bitmap[number // 8] & (1 << number % 8) else 't'}/{number}.json").get(name)
+
+    twins = 0
+    query = _read(tiny_tiers, "query.json")
+    for folder, count in (("th", query["thesaurus"]["groups"]), ("nw", len(query["thesaurus"]["narrower"]))):
+        for number in range(count):
+            entries = _read(tiny_tiers, f"{folder}/{number}.json")
+            entries = entries["entries"] if folder == "th" else entries
+            full = _read(tiny_tiers, f"{folder}f/{number}.json")
+            assert full == {name: complete(name) for name, value in entries.items() if value is not None}
+            twins += 1
+    assert twins > 10
 
 
 def test_a_warmed_up_search_box_waits_for_one_round_of_term_shards(tiny_tiers: Path) -> None:
@@ -142,6 +159,7 @@ def test_a_warmed_up_search_box_waits_for_one_round_of_term_shards(tiny_tiers: P
     names = [name for run in runs for round_ in run["rounds"] for name, _, _ in round_]
     assert not [name for name in names if name.startswith("t/") and "-" in name]
     assert sum(name.startswith("f/") for name in names) > 10
+    assert any(name.startswith("thf/") for name in names) and any(name.startswith("nwf/") for name in names)
     shard_rounds = [sum(any(n.startswith(("t/", "f/")) for n, _, _ in round_) for round_ in run["rounds"]) for run in runs]
     assert shard_rounds == [min(1, rounds) for rounds in shard_rounds], shard_rounds
 

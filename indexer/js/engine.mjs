@@ -1325,6 +1325,8 @@ export class SearchIndex {
     const q = await this.queryData();
     if (plan.truncated) messages.push(`検索語が長いため、先頭の ${q.maxChars} 文字（${q.maxUnits} 語まで）で検索しました`);
     if (plan.ignored.length) messages.push("次の語は検索に使いませんでした: " + plan.ignored.join("、"));
+    // Whether a case passes every filter but the one on `skip` (null: every filter).
+    const matches = (docnum, skip) => active.every(([facet, wanted]) => facet === skip || (docs[docnum][facet] || []).some(v => wanted.has(v)));
     let scored = new Scored(0);
     let partial = false;
     const isEmpty = !(plan.units.length || plan.ngrams.length || plan.years.length || plan.prefectures.length);
@@ -1335,14 +1337,14 @@ export class SearchIndex {
     } else if (isEmpty) {
       messages.push("検索できる語がありません（記号や絵文字だけでは検索できません）");
     } else {
-      const allowed = active.length ? docnum => active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v))) : null;
+      // With facet counts every result is scored: a filter in use is counted over the other filters' results.
+      const allowed = active.length && !wantFacets ? docnum => matches(docnum, null) : null;
       scored = await this.score(plan, docs, allowed, early ? offset + limit : 0);
       // Fewer proven results than asked for are all there are: the total is known then.
       partial = early && !scored.complete && scored.docs.length >= offset + limit;
     }
-    if (active.length) {
-      scored.docs = scored.docs.filter(docnum => active.every(([facet, wanted]) => (docs[docnum][facet] || []).some(v => wanted.has(v))));
-    }
+    const unfiltered = scored.docs;
+    if (active.length) scored.docs = scored.docs.filter(docnum => matches(docnum, null));
     let order = scored.docs.slice();
     // Weak results come last only when the scoring module says so (WEAK_LAST), as in the searcher.
     const weakLast = Boolean(this.manifest.scoring.WEAK_LAST);
@@ -1371,10 +1373,13 @@ export class SearchIndex {
         order = [...best, ...order.filter(docnum => !shown.has(docnum))];
       }
     }
+    // A facet counts the results of the query and of the filters on the other facets, so that the values
+    // of a facet in use stay there to add or switch to (the searcher counts the same way).
     const facets = {};
     for (const facet of wantFacets ? FACETS : []) {
       const counts = {};
-      for (const docnum of order) for (const value of docs[docnum][facet]) counts[value] = (counts[value] || 0) + 1;
+      const pool = active.some(([name]) => name === facet) ? unfiltered.filter(docnum => matches(docnum, facet)) : order;
+      for (const docnum of pool) for (const value of docs[docnum][facet]) counts[value] = (counts[value] || 0) + 1;
       if (Object.keys(counts).length) facets[facet] = counts;
     }
     const page = order.slice(offset, offset + Math.max(0, limit));

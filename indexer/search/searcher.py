@@ -295,7 +295,8 @@ class Searcher:
             snippets: build highlighted snippets for the returned results.
 
         Returns:
-            Results, total and facet counts over all results.
+            Results, total and facet counts: of all results, and for a facet with a filter, of the results of
+            the other filters (see :meth:`_facet_counts`).
         """
         plan = query if isinstance(query, analysis.QueryPlan) else analysis.analyze_query(query)
         allowed = self._allowed(filters)
@@ -312,11 +313,12 @@ class Searcher:
             messages.append("検索できる語がありません（記号や絵文字だけでは検索できません）")
         else:
             chosen, scores, weak = self._score(plan)
+        unfiltered = chosen
         if allowed is not None:
             keep = allowed[chosen]
             chosen, scores, weak = chosen[keep], scores[keep], weak[keep]
         order = self._first(chosen, scores, weak, sort, limit)
-        facets = self._facet_counts(chosen)
+        facets = self._facet_counts(chosen, unfiltered, filters)
         hits = []
         targets = snippet_targets(plan, self.lexicon) if snippets and order else None
         for position in order:
@@ -345,12 +347,29 @@ class Searcher:
         positions: list[int] = kept[np.lexsort(keys)][:limit].tolist()
         return positions
 
-    def _facet_counts(self, chosen: Ints) -> dict[str, dict[str, int]]:
-        """Facet value -> number of results having it, for every facet (values in sorted order, no zeros)."""
+    def _facet_counts(self, chosen: Ints, unfiltered: Ints,
+                      filters: Mapping[str, Iterable[str]] | None) -> dict[str, dict[str, int]]:
+        """Facet value -> number of results having it, for every facet (values in sorted order, no zeros).
+
+        A facet with a filter in use counts the results of the query (``unfiltered``) that pass the filters
+        on the other facets, so that its other values stay there to add or switch to; every other facet
+        counts the results (``chosen``).
+        """
         labels, docs, slots = self._facet_table()
-        found = np.zeros(self._size, dtype=bool)
-        found[chosen] = True
-        counts = np.bincount(slots[found[docs]], minlength=len(labels)).tolist()
+
+        def counts_of(results: Ints, masks: list[Bools]) -> list[int]:
+            found = np.zeros(self._size, dtype=bool)
+            found[results] = True
+            for mask in masks:
+                found &= mask
+            return list(np.bincount(slots[found[docs]], minlength=len(labels)).tolist())
+
+        counts = counts_of(chosen, [])
+        active = {k: {str(v) for v in vs} for k, vs in (filters or {}).items() if vs}
+        masks = {facet: self._mask(facet, wanted) for facet, wanted in active.items()}
+        for facet in active:
+            own = counts_of(unfiltered, [mask for other, mask in masks.items() if other != facet])
+            counts = [own[i] if label[0] == facet else count for i, (label, count) in enumerate(zip(labels, counts, strict=True))]
         facets: dict[str, dict[str, int]] = {}
         for (facet, value), count in zip(labels, counts, strict=True):
             if count:

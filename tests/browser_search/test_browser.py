@@ -197,6 +197,21 @@ def test_each_facet_filters_and_counts(page: tuple[Any, str], site: Path, facet:
     assert _ids(tab) == [r["id"] for r in expected["results"]]
 
 
+def test_a_filter_in_use_keeps_the_other_values_of_its_facet(page: tuple[Any, str], site: Path) -> None:
+    # Choosing 中部 must not hide 近畿: values of the same facet can be added (either) or switched to.
+    tab, base = page
+    unfiltered = search_with_node("地域", _export(site), limit=20)["facets"]["region"]
+    first, second = sorted(unfiltered)[:2]
+    tab.goto(base + f"search/?q=地域&region={first}")
+    _ready(tab)
+    counts = tab.eval_on_selector_all("#yk-facets input[data-facet=region]", "boxes => boxes.map(b => b.value)")
+    assert sorted(counts) == sorted(unfiltered)
+    tab.check(f"#yk-f-region-{second}")
+    tab.wait_for_function(f"() => location.search.includes('region={second}')")
+    _ready(tab)
+    assert f"{unfiltered[first] + unfiltered[second]} 件" in tab.inner_text("#yk-status")
+
+
 def test_on_a_phone_results_come_first_and_filters_wait_behind_a_button(page: tuple[Any, str], site: Path) -> None:
     tab, base = page
     tab.set_viewport_size({"width": 390, "height": 844})

@@ -95,8 +95,14 @@ def test_filters_and_facets(searcher: Searcher) -> None:
     assert [h.id for h in response.results] == ["aso-ccrc"]
     response = searcher.search("", filters={"theme": ["work-style-reform"], "pref": ["36"]})
     assert {h.id for h in response.results} == {"kamiyama-satellite", "minami-satellite-office"}
-    assert response.facets["pref"] == {"36": 2}
+    # A facet in use counts the results of the other filters: its other values stay there to switch to.
+    assert response.facets["pref"] == searcher.search("", filters={"theme": ["work-style-reform"]}).facets["pref"]
+    assert response.facets["theme"] == searcher.search("", filters={"pref": ["36"]}).facets["theme"]
+    assert response.facets["pref"]["36"] == 2 and len(response.facets["pref"]) > 1
     assert response.facets["theme"]["work-style-reform"] == 2
+    assert response.facets["region"] == {"shikoku": 2}  # facets without a filter count the results
+    kyushu = searcher.search("移住", filters={"region": ["kyushu-okinawa"]})
+    assert kyushu.facets["region"] == searcher.search("移住").facets["region"]
     everything = searcher.search("")
     assert everything.total == 9 and sum(everything.facets["region"].values()) == 9
     years = searcher.search("", filters={"year": ["2015"]})

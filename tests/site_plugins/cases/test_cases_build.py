@@ -63,6 +63,21 @@ def test_case_header_card(site: Path, kit: Any) -> None:
     assert headings == ["background", "activities", "rollout-points", "kpi", "sources", "related"]
 
 
+def test_a_prefecture_as_body_is_named_once(site: Path, kit: Any) -> None:
+    doc = kit.parse(site / "cases" / "hokkaido-dmo-koiki" / "index.html")
+    # The prefecture (a link to its page) and its region, not the prefecture again as its own prefecture.
+    assert "北海道（北海道） 人口" in doc.text and "北海道（北海道・北海道）" not in doc.text
+
+
+def test_grant_without_total_cost_is_not_called_part_of_it(tmp_path: Path, kit: Any) -> None:
+    config = kit.copy_fixture(tmp_path / "project")
+    case = tmp_path / "project" / "cases" / "36-tokushima" / "kamiyama-satellite-office.md"
+    case.write_text(case.read_text(encoding="utf-8").replace("budget: {total_cost: 30000000, grant: 15000000}",
+                                                             "budget: {grant: 15000000}"), encoding="utf-8")
+    text = kit.parse(kit.build_site(config, tmp_path / "site") / "cases" / "kamiyama-satellite-office" / "index.html").text
+    assert "交付金 1,500万円" in text and "うち交付金" not in text
+
+
 def test_fiscal_years_in_wareki(site: Path, kit: Any) -> None:
     hokkaido = kit.parse(site / "cases" / "hokkaido-dmo-koiki" / "index.html").text
     assert "2019年度（令和元年度）" in hokkaido

@@ -1451,6 +1451,10 @@ export class SearchIndex {
     for (let i = 0; i < q.narrowerFiles.size; i++) names.push(`nw/${i}.json`);
     // Every list complete (no tier files): what a warmed-up search reads.
     for (let i = 0; i < this.manifest.shards.terms; i++) names.push(this.shardName(i));
+    if (this.full) {
+      for (let i = 0; i < q.groupCount; i++) names.push(`thf/${i}.json`);
+      for (let i = 0; i < q.narrowerFiles.size; i++) names.push(`nwf/${i}.json`);
+    }
     for (let i = 0; i < this.count; i++) names.push(`d/${i}.json`);
     const todo = names.filter(name => !this.files.has(name));
     let next = 0;

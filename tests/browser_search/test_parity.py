@@ -187,6 +187,32 @@ def test_early_results_are_the_complete_results(project_cases: list, tmp_path: P
     assert sum(1 for row in rows if row[3]) >= 10
 
 
+def test_after_prefetch_every_query_is_answered_offline(project_cases: list, tmp_path: Path) -> None:
+    # prefetchAll reads what a warmed-up search reads (complete shards and their phrase twins, no tiers):
+    # with the network gone afterwards, every query still gets the complete results.
+    export = tmp_path / "tiered"
+    write_browser_index(project_cases, export, head_postings=2, inline_postings=2)
+    queries = _eval_queries()
+    rows = _run_engine(export, (
+        "let online = true;"
+        "const fetchJSON = u => online ? read(u) : Promise.reject(new Error('offline: ' + u));"
+        "const plain = await SearchIndex.open(base, {fetchJSON: read});"
+        "const offline = await SearchIndex.open(base, {fetchJSON});"
+        "await offline.search('空き家', {limit: 10, facets: false, early: true});"
+        "await offline.prefetchAll();"
+        "online = false;"
+        "const out = [];"
+        "for (const q of JSON.parse(input)) {"
+        "  const a = await plain.search(q, {limit: 10});"
+        "  let b; try { b = await offline.search(q, {limit: 10}); } catch (error) { b = {error: error.message}; }"
+        "  out.push([q, pythonJSON(a), b.error || pythonJSON(b)]);"
+        "}"
+        "process.stdout.write(JSON.stringify(out));"
+    ), queries, names="SearchIndex, pythonJSON")
+    assert [(q, b) for q, a, b in rows if a != b] == []
+    assert len(rows) > 50
+
+
 def test_deferred_snippets_come_later_and_are_the_same(project_cases: list, tmp_path: Path) -> None:
     # Once warm() has the titles, a keystroke's list shows before the case files of its snippets arrive;
     # withSnippets() then gives exactly the response of a plain search.

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.browser_measure import CHROMIUM_ARGS  # noqa: E402
-from bench.browser_server import serve  # noqa: E402
+from bench.browser_server import precompress, serve  # noqa: E402
 
 PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8"></head><body><script type="module">
 import {SearchIndex} from "./search/engine.js";
@@ -84,6 +84,7 @@ def main() -> int:
     site = Path(args.site)
     (site / "profile.html").write_text(PAGE, encoding="utf-8")
     records = []
+    precompress(site)  # as the bench does: no request waits for its file's compression
     with serve(site, args.protocol) as base, sync_playwright() as pw:
         extra = ["--ignore-certificate-errors"] if args.protocol == "h2" else []
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS + extra)

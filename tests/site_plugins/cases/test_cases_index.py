@@ -107,7 +107,7 @@ def test_index_lists_only_the_newest_and_links_search_and_nav(tmp_path: Path, ki
     total = 5 + INDEX_RECENT + 5
     assert listed(html) == newest_first(tmp_path / "project" / "cases")[:INDEX_RECENT]
     assert len(listed(html)) == INDEX_RECENT < total
-    assert f"全{total}件のうち{INDEX_RECENT}件を載せています" in kit.parse(page).text
+    assert f"全{total}件のうち{INDEX_RECENT}件を載せています。全{total}件を検索ページで一覧する" in kit.parse(page).text
     assert "../search/" in [e.attrs["href"] for e in kit.parse(page).find("a")]
     nav = html[html.index('<nav class="md-nav md-nav--primary"'):]
     assert re.search(r'<a href="\./" class="md-nav__link md-nav__link--active">\s*<span class="md-ellipsis">\s*事例一覧', nav)

@@ -890,7 +890,7 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
     files["facets.json"] = _dump(_facet_columns_of(columns.metas))
     query = query_data()
     files["query.json"] = _dump(query)
-    groups = [{"phrases": group, "entries": _phrase_entries(group, entries)} for group in thesaurus_groups()]
+    groups: list[dict[str, Any]] = [{"phrases": group, "entries": _phrase_entries(group, entries)} for group in thesaurus_groups()]
     for number, group_file in enumerate(groups):
         files[f"th/{number}.json"] = _dump(group_file)
     narrower = [_phrase_entries(phrases, entries) for _, phrases in query["thesaurus"]["narrower"]]
@@ -899,7 +899,8 @@ def _write_files(files: _Staging, ordered: list[Case], columns: Columns, url_tem
     if full:
         # The same entries with every list complete, for a search box that reads f/ shards: a group's
         # twenty-odd terms in one request, not a shard each.
-        for folder, phrase_files in (("thf", [group["entries"] for group in groups]), ("nwf", narrower)):
+        twins: list[tuple[str, list[dict[str, Any]]]] = [("thf", [group["entries"] for group in groups]), ("nwf", narrower)]
+        for folder, phrase_files in twins:
             for number, named in enumerate(phrase_files):
                 files[f"{folder}/{number}.json"] = _full_shard({k: v for k, v in named.items() if v is not None}, tails, texts)
     # The same lexicon, thesaurus and narrower files in one, which a search box fetches after its first

@@ -156,6 +156,7 @@ def reference_lexicon(prepared: list[PreparedCase], cases: list[Any]) -> dict[st
     for vocab in ("themes", "grant_types", "programs", "approaches", "regions"):
         extra += [str(item["label"]) for item in reference.vocabulary(vocab)]
     extra += [b.name for b in reference.local_governments().values()]
+    extra += sorted(analysis._STOP_TERMS)  # nouns the analysis drops, which cases rarely write alone
     for text in extra:
         for word in analysis.words(text):
             if word.term not in counts[word.surface]:
@@ -166,6 +167,11 @@ def reference_lexicon(prepared: list[PreparedCase], cases: list[Any]) -> dict[st
         if surface and not surface.isspace():
             term, count = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
             lexicon[surface] = [0 if term == surface else term, round(100 * math.log(total / max(count, 1)))]
+    # A surface MeCab reads otherwise when it is all a query holds carries those pieces.
+    for surface, entry in lexicon.items():
+        alone = [[word.surface, word.term] for word in analysis.words(surface)]
+        if alone != [[surface, surface if entry[0] == 0 else entry[0]]]:
+            entry.append(alone)
     return lexicon
 
 
@@ -233,6 +239,7 @@ def test_lexicon_matches_the_reference_and_its_memo_spares_mecab(analysed: tuple
     memo = _Memo()
     assert _dump(_lexicon(prepared, cases, memo)) == expected
     assert "variants" in memo.values and "extra-words" in memo.values
+    assert any(key.startswith("alone\0") for key in memo.values)
 
     def no_mecab(*args: Any) -> Any:
         raise AssertionError("MeCab ran although the memo holds the answer")

@@ -30,6 +30,10 @@ ASSETS = {"engine.js": ENGINE, "ui.js": ASSET_DIR / "ui.js", "worker.js": ASSET_
 INDEX_FOLDER = "index"
 # The worker URL in Material's ``__config`` JSON (base.html, block config).
 _WORKER = re.compile(r'("search":\s*")([^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js(")')
+# Material heads the header box's list with the number of items it got (「11件見つかりました」), which counts
+# the link to the search page and stops at the box's limit; the link itself gives the real total.
+_COUNT_LINE = re.compile(r'("search\.result\.(?:one|other)":\s*")[^"]*(")')
+RESULTS_LINE = "検索結果"
 
 
 class _HeaderBox:
@@ -127,8 +131,10 @@ def add_files(files: Files, config: MkDocsConfig, options: SearchConfig) -> None
 
 
 def point_worker(html: str, site_dir: str) -> str:
-    """Replace the URL of Material's search worker in a page's ``__config`` by our worker's."""
-    return _WORKER.sub(lambda m: f"{m.group(1)}{m.group(2)}{site_dir.strip('/')}/worker.js{m.group(3)}", html, count=1)
+    """Replace the URL of Material's search worker in a page's ``__config`` by our worker's, and the
+    header box's count line by :data:`RESULTS_LINE` (see there)."""
+    html = _WORKER.sub(lambda m: f"{m.group(1)}{m.group(2)}{site_dir.strip('/')}/worker.js{m.group(3)}", html, count=1)
+    return _COUNT_LINE.sub(lambda m: f"{m.group(1)}{RESULTS_LINE}{m.group(2)}", html, count=2)
 
 
 def case_url(prefix: str, use_directory_urls: bool) -> str:

@@ -35,7 +35,8 @@ function items(index, query, response) {
   if (settings.page && (response.total === null || response.total > 0)) {
     // The total is null while only the first results are known (see the engine's `early`).
     const more = response.total === null ? "すべての結果を絞り込みつきで見る"
-      : response.total > response.results.length ? `すべての結果（${response.total} 件）を絞り込みつきで見る` : "検索ページで絞り込む";
+      : response.total > response.results.length ? `すべての結果（${response.total} 件）を絞り込みつきで見る`
+      : `この ${response.total} 件を検索ページで絞り込む`;
     found.push([{location: `${settings.page}?q=${encodeURIComponent(query)}`, title: escapeHtml(more), text: "", score: 0, terms: {}}]);
   }
   return {items: found};

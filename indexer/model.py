@@ -101,7 +101,7 @@ class Case:
 
     @property
     def fiscal_years(self) -> list[int]:
-        """Every fiscal year of the work (up to the start year + 4 when it is still going on)."""
+        """Every fiscal year of the work, start to end; only the start year when no end year is given (ongoing)."""
         end = self.grant.end_year if self.grant.end_year is not None else self.grant.start_year
         return list(range(self.grant.start_year, max(end, self.grant.start_year) + 1))
 

@@ -86,6 +86,10 @@ def test_fiscal_years_in_wareki(site: Path, kit: Any) -> None:
     year_page = kit.parse(site / "years" / "2019" / "index.html").text
     assert "2019年度（令和元年度）" in year_page and "道が主導する広域観光DMOの形成" in year_page
     assert "2016年度（平成28年度）" in kit.parse(site / "years" / "2016" / "index.html").text
+    # An ongoing case without an end year is listed under its start year only, and the page says so.
+    assert "札幌" in kit.parse(site / "years" / "2023" / "index.html").text
+    assert not (site / "years" / "2024").exists() or "札幌" not in kit.parse(site / "years" / "2024" / "index.html").text
+    assert "終了年度が決まっていない実施中の事業は、開始年度にだけ出ます" in year_page
 
 
 def test_kpi_table_rates_and_build_time_svg(site: Path, kit: Any) -> None:

@@ -716,13 +716,16 @@ def _split_tiers(entries: dict[str, dict[str, Any]], inline: int, head_postings:
 
 
 def _merge(tiers: list[list[Any]]) -> list[list[Any]]:
-    """Tiers (``[deltas, values]``, each in docnum order) as one tier in docnum order."""
-    postings: list[tuple[int, Any]] = []
-    for deltas, values in tiers:
-        postings += zip(itertools.accumulate(deltas), values, strict=True)
-    postings.sort()
-    docs = [doc for doc, _ in postings]
-    return [[doc - previous for doc, previous in zip(docs, [0, *docs[:-1]], strict=True)], [v for _, v in postings]]
+    """Tiers (``[deltas, values]``, each in docnum order, no docnum in two) as one tier in docnum order."""
+    import numpy as np
+
+    docs = np.concatenate([np.cumsum(np.array(deltas, dtype=np.int64)) for deltas, _ in tiers])
+    values = [value for _, tier_values in tiers for value in tier_values]  # ints and floats kept as they are
+    order = np.argsort(docs, kind="stable")
+    ordered = docs[order]
+    deltas = ordered.copy()
+    deltas[1:] -= ordered[:-1]
+    return [deltas.tolist(), [values[i] for i in order.tolist()]]
 
 
 def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str, list[list[Any]]]]) -> None:
@@ -740,19 +743,6 @@ def _inline_heads(entries: dict[str, dict[str, Any]], tails: dict[str, dict[str,
             entries[term][kind] = [df, bounds, tiers[0]]
             rest = tiers[1:]
             kinds[kind] = [*rest[:-1], _merge(rest)] if len(rest) >= 2 else rest
-
-
-def _complete(head: list[Any], rest: list[Any], texts: _Texts) -> str:
-    """JSON text of ``[deltas, values]``: the head and the rest of a long list (disjoint) as one list in docnum order."""
-    import numpy as np
-
-    docs = np.concatenate([np.cumsum(np.array(head[0], dtype=np.int64)), np.cumsum(np.array(rest[0], dtype=np.int64))])
-    order = np.argsort(docs, kind="stable")
-    values = [*head[1], *rest[1]]
-    ordered = docs[order]
-    deltas = ordered.copy()
-    deltas[1:] -= ordered[:-1]
-    return _dump_tier([deltas.tolist(), [values[i] for i in order.tolist()]], texts).decode()
 
 
 def _bitmap(numbers: set[int], size: int) -> str:
@@ -777,7 +767,8 @@ def _full_shard(shard: dict[str, Any], tails: dict[str, dict[str, list[list[Any]
             value = entry[name]
             if name in tails.get(term, {}):
                 df, _, head, _ = value
-                text = _complete(head, tails[term][name][-1], texts)  # the last tier file: all after the head
+                # The last tier file holds every posting after the head.
+                text = _dump_tier(_merge([head, tails[term][name][-1]]), texts).decode()
                 fields.append(f"{_dump(name).decode()}:[{df},{text[1:-1]}]")
             else:
                 fields.append(f"{_dump(name).decode()}:{_dump(value).decode()}")

@@ -273,14 +273,18 @@ class Searcher:
 
     # ------------------------------------------------------------------ search
 
-    def _allowed(self, filters: Mapping[str, Iterable[str]] | None) -> Bools | None:
+    def _filter_masks(self, filters: Mapping[str, Iterable[str]] | None) -> dict[str, Bools]:
+        """Facet -> the cases having any of its accepted values, for every facet with a filter."""
         active = {k: {str(v) for v in vs} for k, vs in (filters or {}).items() if vs}
-        if not active:
+        return {facet: self._mask(facet, wanted) for facet, wanted in active.items()}
+
+    def _allowed(self, masks: dict[str, Bools]) -> Bools | None:
+        if not masks:
             return None
         allowed = np.zeros(self._size, dtype=bool)
         allowed[self._live] = True
-        for facet, wanted in active.items():
-            allowed &= self._mask(facet, wanted)
+        for mask in masks.values():
+            allowed &= mask
         return allowed
 
     def search(self, query: str | analysis.QueryPlan, *, filters: Mapping[str, Iterable[str]] | None = None,
@@ -299,7 +303,8 @@ class Searcher:
             the other filters (see :meth:`_facet_counts`).
         """
         plan = query if isinstance(query, analysis.QueryPlan) else analysis.analyze_query(query)
-        allowed = self._allowed(filters)
+        masks = self._filter_masks(filters)
+        allowed = self._allowed(masks)
         messages: list[str] = []
         if plan.truncated:
             messages.append(f"検索語が長いため、先頭の {analysis.MAX_QUERY_CHARS} 文字（{analysis.MAX_UNITS} 語まで）で検索しました")
@@ -318,7 +323,7 @@ class Searcher:
             keep = allowed[chosen]
             chosen, scores, weak = chosen[keep], scores[keep], weak[keep]
         order = self._first(chosen, scores, weak, sort, limit)
-        facets = self._facet_counts(chosen, unfiltered, filters)
+        facets = self._facet_counts(chosen, unfiltered, masks)
         hits = []
         targets = snippet_targets(plan, self.lexicon) if snippets and order else None
         for position in order:
@@ -347,8 +352,7 @@ class Searcher:
         positions: list[int] = kept[np.lexsort(keys)][:limit].tolist()
         return positions
 
-    def _facet_counts(self, chosen: Ints, unfiltered: Ints,
-                      filters: Mapping[str, Iterable[str]] | None) -> dict[str, dict[str, int]]:
+    def _facet_counts(self, chosen: Ints, unfiltered: Ints, masks: dict[str, Bools]) -> dict[str, dict[str, int]]:
         """Facet value -> number of results having it, for every facet (values in sorted order, no zeros).
 
         A facet with a filter in use counts the results of the query (``unfiltered``) that pass the filters
@@ -365,9 +369,7 @@ class Searcher:
             return list(np.bincount(slots[found[docs]], minlength=len(labels)).tolist())
 
         counts = counts_of(chosen, [])
-        active = {k: {str(v) for v in vs} for k, vs in (filters or {}).items() if vs}
-        masks = {facet: self._mask(facet, wanted) for facet, wanted in active.items()}
-        for facet in active:
+        for facet in masks:
             own = counts_of(unfiltered, [mask for other, mask in masks.items() if other != facet])
             counts = [own[i] if label[0] == facet else count for i, (label, count) in enumerate(zip(labels, counts, strict=True))]
         facets: dict[str, dict[str, int]] = {}

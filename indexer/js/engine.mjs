@@ -892,9 +892,8 @@ export class SearchIndex {
       const found = await this.file(this.phraseFiles.get(term));
       return [number, Object.hasOwn(found, term) ? found[term] : null];
     }
-    // From a synonym group's file: no request, unless it holds only the head of a list a full shard has whole.
-    const entry = this.entries.get(term);
-    if (entry && !(this.full && ["w", "p", "g"].some(kind => entry[kind] && entry[kind].length === 4))) return [number, entry];
+    // From a synonym group's or narrower-terms file: no request (every such term has a full twin, above).
+    if (this.entries.has(term)) return [number, this.entries.get(term)];
     const shard = await this.file(this.shardName(number));
     return Object.hasOwn(shard, term) ? [number, shard[term]] : [number, null];
   }
